@@ -312,7 +312,9 @@ st_err st_descset_load(const uint8_t *data, size_t len, st_descset **out,
       f->deps[f->ndeps++] = (size_t)j;
     }
   }
-  qsort(ds->syms, ds->nsyms, sizeof(sym), sym_cmp);
+  if (ds->nsyms > 0) {
+    qsort(ds->syms, ds->nsyms, sizeof(sym), sym_cmp);
+  }
   for (size_t i = 0; i < n; i++) {
     google__protobuf__file_descriptor_proto__free_unpacked(fdps[i],
                                                            &st_pbc_allocator);
@@ -386,6 +388,9 @@ long st_descset_find_symbol(const st_descset *ds, const char *symbol) {
 
   if (symbol[0] == '.') {
     key.name = (char *)symbol + 1;
+  }
+  if (ds->nsyms == 0) {
+    return -1;
   }
   hit = bsearch(&key, ds->syms, ds->nsyms, sizeof(sym), sym_cmp);
   return hit != NULL ? (long)hit->file : -1;
