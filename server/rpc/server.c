@@ -9,6 +9,9 @@
 
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
+#include <grpc/support/log.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
 #include "server/rpc/internal.h"
 #include "server/util/alloc.h"
@@ -70,6 +73,44 @@ void st_server_opts_init(st_server_opts *o) {
   o->keepalive_timeout_ms = 10000;
   o->max_message_bytes = 4 * 1024 * 1024;
   o->stream_queue = 1024;
+}
+
+/* While set, grpc core's errors are logged at debug level: the caller
+ * reports the failure itself, in one line. */
+static atomic_int grpc_quiet;
+
+/* Routes grpc core's own log lines into settled's log: errors as warnings,
+ * everything else at debug level. */
+static void grpc_log_bridge(gpr_log_func_args *a) {
+  const char *file = strrchr(a->file, '/');
+  st_log_level lvl =
+      a->severity == GPR_LOG_SEVERITY_ERROR && !atomic_load(&grpc_quiet)
+          ? ST_LOG_WARN
+          : ST_LOG_DEBUG;
+
+  if (st_log_enabled(lvl)) {
+    st_log(lvl, "grpc", "%s:%d: %s", file != NULL ? file + 1 : a->file, a->line,
+           a->message);
+  }
+}
+
+/* Checks that addr is host:port with a port in 0..65535 and writes the
+ * length of the host part to *hostlen. */
+static int valid_address(const char *addr, size_t *hostlen) {
+  const char *colon = strrchr(addr, ':');
+  char *end;
+  long port;
+
+  if (colon == NULL || colon == addr || colon[1] == '\0') {
+    return 0;
+  }
+  port = strtol(colon + 1, &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535 || colon[1] == '-' ||
+      colon[1] == '+') {
+    return 0;
+  }
+  *hostlen = (size_t)(colon - addr);
+  return 1;
 }
 
 static const ProtobufCMethodDescriptor *find_pbc_method(
@@ -140,7 +181,7 @@ st_err st_server_create(const st_server_opts *o, st_server **out,
   grpc_channel_args args;
   grpc_arg a[10];
   size_t na = 0;
-  const char *colon;
+  size_t hostlen;
   st_err err;
 
   *out = NULL;
@@ -150,9 +191,10 @@ st_err st_server_create(const st_server_opts *o, st_server **out,
   if (o->stream_queue < 1 || o->accepts_per_method < 1) {
     return st_errf(eb, ST_EINVAL, "stream queue and accepts must be >= 1");
   }
-  colon = strrchr(o->listen_addr, ':');
-  if (colon == NULL || colon[1] == '\0' || colon == o->listen_addr) {
-    return st_errf(eb, ST_EINVAL, "listen address %s is not host:port",
+  if (!valid_address(o->listen_addr, &hostlen)) {
+    return st_errf(eb, ST_EINVAL,
+                   "listen address %s is not host:port with a port from 0 to "
+                   "65535",
                    o->listen_addr);
   }
   s = st_calloc(1, sizeof(*s));
@@ -162,6 +204,9 @@ st_err st_server_create(const st_server_opts *o, st_server **out,
   s->o = *o;
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
+  gpr_set_log_function(grpc_log_bridge);
+  gpr_set_log_verbosity(st_log_enabled(ST_LOG_DEBUG) ? GPR_LOG_SEVERITY_DEBUG
+                                                     : GPR_LOG_SEVERITY_ERROR);
   grpc_init();
   err = st_descset_load(o->descset, o->descset_len, &s->ds, eb);
   if (err != ST_OK) {
@@ -189,14 +234,16 @@ st_err st_server_create(const st_server_opts *o, st_server **out,
   s->cq = grpc_completion_queue_create_for_next(NULL);
   grpc_server_register_completion_queue(s->srv, s->cq, NULL);
   creds = grpc_insecure_server_credentials_create();
+  atomic_store(&grpc_quiet, 1);
   s->port = grpc_server_add_http2_port(s->srv, o->listen_addr, creds);
+  atomic_store(&grpc_quiet, 0);
   grpc_server_credentials_release(creds);
   if (s->port == 0) {
     err = st_errf(eb, ST_EINVAL, "cannot listen on %s", o->listen_addr);
     goto fail;
   }
-  snprintf(s->address, sizeof(s->address), "%.*s:%d",
-           (int)(colon - o->listen_addr), o->listen_addr, s->port);
+  snprintf(s->address, sizeof(s->address), "%.*s:%d", (int)hostlen,
+           o->listen_addr, s->port);
   *out = s;
   return ST_OK;
 fail:
