@@ -13,7 +13,7 @@ APT_PACKAGES=(
   libcunit1-dev libsqlite3-dev grpc-proto libmsgpack-dev
   clang clang-format valgrind
 )
-PIP_PACKAGES=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection pytest)
+PIP_PACKAGES=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection pytest alpaca-py==0.44.0 msgpack)
 GO_TOOLS=(
   "grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4"
   "grpc-health-probe github.com/grpc-ecosystem/grpc-health-probe@v0.4.61"
@@ -59,7 +59,7 @@ if ! command -v "$PY" >/dev/null 2>&1; then
 fi
 py_ok() {
   "$PY" - <<'EOF' 2>/dev/null
-import grpc, grpc_tools, grpc_health.v1.health_pb2, grpc_reflection.v1alpha.reflection, pytest
+import grpc, grpc_tools, grpc_health.v1.health_pb2, grpc_reflection.v1alpha.reflection, pytest, alpaca, msgpack
 EOF
 }
 if py_ok; then

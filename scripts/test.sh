@@ -4,7 +4,8 @@
 #   2. unit             bazel test //...
 #   3. asan             bazel test --config=asan //...
 #   4. format           clang-format --dry-run --Werror on tracked server/ and tests/ C files
-#   5. build            bazel build //server:settled (SETTLED_BIN points at a copy of it)
+#   5. build            bazel build //server:settled //server:alpaca-sim (SETTLED_BIN,
+#                       ALPACA_SIM_BIN point at copies of them)
 #   6. integration-py   pytest tests/integration against the built binary
 #   7. integration-go   go test ./... in tests/go against the built binary
 # Every step runs even when an earlier one failed (except setup); the script
@@ -121,12 +122,15 @@ format_check() {
 }
 
 build_binary() {
-  bazel build "${BAZEL_FLAGS[@]}" //server:settled || return 1
-  # A private copy, so that later bazel runs cannot swap it under the tests.
+  bazel build "${BAZEL_FLAGS[@]}" //server:settled //server:alpaca-sim || return 1
+  # Private copies, so that later bazel runs cannot swap them under the tests.
   install -m 0755 "$ROOT/bazel-bin/server/settled" "$WORK/settled" || return 1
+  install -m 0755 "$ROOT/bazel-bin/server/alpaca-sim" "$WORK/alpaca-sim" || return 1
   SETTLED_BIN="$WORK/settled"
-  export SETTLED_BIN
+  ALPACA_SIM_BIN="$WORK/alpaca-sim"
+  export SETTLED_BIN ALPACA_SIM_BIN
   echo "build: SETTLED_BIN=$SETTLED_BIN ($("$SETTLED_BIN" --version 2>&1 | head -n 1))"
+  echo "build: ALPACA_SIM_BIN=$ALPACA_SIM_BIN"
 }
 
 pytest_integration() {
