@@ -1,6 +1,8 @@
 /* config.c - flags and SETTLED_* environment variables. */
 #include "server/config.h"
 
+#include "server/util/decimal.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -11,7 +13,10 @@ typedef enum opt_kind {
   OPT_SECONDS,
   OPT_INT,
   OPT_FMT,
-  OPT_LEVEL
+  OPT_LEVEL,
+  OPT_BOOL,
+  OPT_CHOICE, /* A string from the list in `choices`. */
+  OPT_DEC,    /* A decimal string ("" allowed). */
 } opt_kind;
 
 typedef struct opt {
@@ -23,6 +28,7 @@ typedef struct opt {
   long min, max;
   const char *def;
   const char *help;
+  const char *choices; /* OPT_CHOICE: "a|b|c". */
 } opt;
 
 #define F(field) offsetof(st_config, field), sizeof(((st_config *)0)->field)
@@ -55,6 +61,43 @@ static const opt opts[] = {
     {"stream-queue", "SETTLED_STREAM_QUEUE", OPT_INT, F(stream_queue), 1,
      1000000, "1024",
      "messages queued per stream before a slow reader is cut off"},
+    {"broker", "SETTLED_BROKER", OPT_CHOICE, F(broker), 0, 0, "sim",
+     "sim (the built-in simulated broker) or alpaca (APCA_API_* variables)",
+     "sim|alpaca"},
+    {"sim-seed", "SETTLED_SIM_SEED", OPT_INT, F(sim_seed), 0, 2147483647, "1",
+     "seed of the simulated market (new accounts only)"},
+    {"sim-fill-latency-ms", "SETTLED_SIM_FILL_LATENCY_MS", OPT_INT,
+     F(sim_fill_latency_ms), 0, 600000, "200",
+     "simulated delay before an order can fill"},
+    {"sim-partial-fill-share", "SETTLED_SIM_PARTIAL_FILL_SHARE", OPT_DEC,
+     F(sim_partial_share), 0, 0, "0.10",
+     "share of simulated fills that are "
+     "partial, 0..1"},
+    {"sim-portfolio", "SETTLED_SIM_PORTFOLIO", OPT_CHOICE, F(sim_portfolio), 0,
+     0, "demo",
+     "starting simulated account: demo ($25,000 and seven positions) or "
+     "cash (--sim-cash, no positions)",
+     "demo|cash"},
+    {"sim-cash", "SETTLED_SIM_CASH", OPT_DEC, F(sim_cash), 0, 0, "100000",
+     "starting cash of a --sim-portfolio=cash account, USD"},
+    {"alpaca-live", "SETTLED_ALPACA_LIVE", OPT_BOOL, F(alpaca_live), 0, 1,
+     "false", "allow a live (real money) Alpaca endpoint"},
+    {"max-order-notional", "SETTLED_MAX_ORDER_NOTIONAL", OPT_DEC,
+     F(max_order_notional), 0, 0, "",
+     "largest |trade_amount| of a plan "
+     "item, USD (empty: no limit)"},
+    {"max-plan-notional", "SETTLED_MAX_PLAN_NOTIONAL", OPT_DEC,
+     F(max_plan_notional), 0, 0, "",
+     "largest total |trade_amount| of a "
+     "plan, USD (empty: no limit)"},
+    {"max-plan-items", "SETTLED_MAX_PLAN_ITEMS", OPT_INT, F(max_plan_items), 1,
+     10000, "100", "most items in a plan"},
+    {"plan-ttl", "SETTLED_PLAN_TTL", OPT_SECONDS, F(plan_ttl_ms), 1, 604800,
+     "900", "seconds a plan stays valid when it sets no time_to_live"},
+    {"allow-margin", "SETTLED_ALLOW_MARGIN", OPT_BOOL, F(allow_margin), 0, 1,
+     "false", "size buys on margin buying power instead of cash"},
+    {"api-threads", "SETTLED_API_THREADS", OPT_INT, F(api_threads), 1, 64, "4",
+     "threads for handlers that wait on the broker"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -71,7 +114,12 @@ void st_config_usage(FILE *out) {
   }
   fprintf(out,
           "  --%-20s print this help and exit\n"
-          "  --%-20s print the version and exit\n",
+          "  --%-20s print the version and exit\n\n"
+          "With --broker=alpaca, the Alpaca SDK variables configure the\n"
+          "account: APCA_API_KEY_ID, APCA_API_SECRET_KEY, APCA_API_BASE_URL\n"
+          "(default paper trading), APCA_API_DATA_URL, APCA_API_STREAM_URL\n"
+          "(trade_updates), APCA_API_DATA_STREAM_URL and APCA_API_FEED (iex).\n"
+          "A live endpoint is refused unless --alpaca-live is given.\n",
           "help", "version");
 }
 
@@ -101,6 +149,52 @@ static st_err set(st_config *c, const opt *o, const char *v, const char *from,
                        from, v);
       }
       return ST_OK;
+    case OPT_BOOL:
+      if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+          strcmp(v, "yes") == 0) {
+        *(int *)field = 1;
+      } else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+                 strcmp(v, "no") == 0) {
+        *(int *)field = 0;
+      } else {
+        return st_errf(eb, ST_EINVAL,
+                       "%s: expected true or false, got "
+                       "\"%s\"",
+                       from, v);
+      }
+      return ST_OK;
+    case OPT_CHOICE: {
+      size_t n = strlen(v);
+      const char *c = o->choices;
+
+      while (c != NULL && *c != '\0') {
+        const char *bar = strchr(c, '|');
+        size_t len = bar != NULL ? (size_t)(bar - c) : strlen(c);
+
+        if (len == n && strncmp(c, v, n) == 0 && n < o->size) {
+          strcpy(field, v);
+          return ST_OK;
+        }
+        c = bar != NULL ? bar + 1 : NULL;
+      }
+      return st_errf(eb, ST_EINVAL, "%s: expected one of %s, got \"%s\"", from,
+                     o->choices, v);
+    }
+    case OPT_DEC: {
+      st_dec d;
+
+      if (v[0] != '\0' && (st_dec_parse(v, &d) != ST_OK || st_dec_is_neg(d))) {
+        return st_errf(eb, ST_EINVAL,
+                       "%s: expected a decimal number such as \"1000.50\", "
+                       "got \"%s\"",
+                       from, v);
+      }
+      if (strlen(v) >= o->size) {
+        return st_errf(eb, ST_EINVAL, "%s: value too long", from);
+      }
+      strcpy(field, v);
+      return ST_OK;
+    }
     case OPT_INT:
     case OPT_SECONDS:
       errno = 0;
@@ -172,6 +266,8 @@ st_err st_config_parse(st_config *c, int argc, char **argv, st_errbuf *eb) {
     }
     if (eq != NULL) {
       val = eq + 1;
+    } else if (o->kind == OPT_BOOL) {
+      val = "true"; /* A bare boolean flag turns it on. */
     } else if (i + 1 < argc) {
       val = argv[++i];
     } else {

@@ -21,8 +21,21 @@ typedef struct st_config {
   int cq_threads;
   int max_message_bytes;
   int stream_queue;
-  int help;    /* --help was given. */
-  int version; /* --version was given. */
+  char broker[16];             /* --broker: sim or alpaca */
+  int sim_seed;                /* --sim-seed */
+  int sim_fill_latency_ms;     /* --sim-fill-latency-ms */
+  char sim_partial_share[24];  /* --sim-partial-fill-share, 0..1 */
+  char sim_portfolio[16];      /* --sim-portfolio: demo or cash */
+  char sim_cash[32];           /* --sim-cash: starting cash (cash portfolio) */
+  int alpaca_live;             /* --alpaca-live: allow a live endpoint */
+  char max_order_notional[32]; /* --max-order-notional ("" no limit) */
+  char max_plan_notional[32];  /* --max-plan-notional ("" no limit) */
+  int max_plan_items;          /* --max-plan-items */
+  int plan_ttl_ms;             /* --plan-ttl (seconds) */
+  int allow_margin;            /* --allow-margin */
+  int api_threads;             /* --api-threads */
+  int help;                    /* --help was given. */
+  int version;                 /* --version was given. */
 } st_config;
 
 /* Fills c from defaults, the environment (envp-style lookups through

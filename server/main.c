@@ -1,4 +1,5 @@
-/* main.c - the settled binary: configuration, the gRPC server, signals. */
+/* main.c - the settled binary: configuration, the broker, the journal, the
+ * engine and the gRPC server; signals. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,16 +13,23 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "grpc/reflection/v1/reflection.pb-c.h"
 #include "grpc/reflection/v1alpha/reflection.pb-c.h"
+#include "server/api/api.h"
+#include "server/broker/alpaca.h"
+#include "server/broker/sim_broker.h"
 #include "server/config.h"
+#include "server/events/journal.h"
+#include "server/exec/engine.h"
+#include "server/pricing/pricing.h"
 #include "server/rpc/health.h"
 #include "server/rpc/reflection.h"
 #include "server/rpc/server.h"
 #include "server/util/log.h"
+#include "server/util/pool.h"
 #include "settled/v1/account.pb-c.h"
 #include "settled/v1/execution.pb-c.h"
 #include "settled/v1/pricing.pb-c.h"
 
-#define SETTLED_VERSION "0.1.0"
+#define SETTLED_VERSION "0.2.0"
 
 extern const unsigned char st_descriptor_set[];
 extern const size_t st_descriptor_set_len;
@@ -36,6 +44,19 @@ static const ProtobufCServiceDescriptor *const services[] = {
     &grpc__reflection__v1__server_reflection__descriptor,
     &grpc__reflection__v1alpha__server_reflection__descriptor,
 };
+
+/* Everything the process runs, torn down in reverse. */
+typedef struct app {
+  st_config cfg;
+  st_journal *journal;
+  st_broker *broker;
+  st_pricing *pricing;
+  st_engine *engine;
+  st_pool *pool;
+  st_api api;
+  st_server *srv;
+  st_health *health;
+} app;
 
 /* Writes the bound address to path atomically (temp file + rename). */
 static st_err write_ready_file(const char *path, const char *addr,
@@ -80,34 +101,176 @@ static st_err make_dirs(const char *dir, st_errbuf *eb) {
   return ST_OK;
 }
 
-int main(int argc, char **argv) {
-  st_config cfg;
-  st_errbuf eb = {{0}};
+static const char *env(const char *name) {
+  const char *v = getenv(name);
+
+  return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static st_err make_broker(app *a, st_errbuf *eb) {
+  const st_config *c = &a->cfg;
+
+  if (strcmp(c->broker, "alpaca") == 0) {
+    st_alpaca_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.key_id = env("APCA_API_KEY_ID");
+    o.secret_key = env("APCA_API_SECRET_KEY");
+    o.base_url = env("APCA_API_BASE_URL");
+    o.data_url = env("APCA_API_DATA_URL");
+    o.stream_url = env("APCA_API_STREAM_URL");
+    o.data_stream_url = env("APCA_API_DATA_STREAM_URL");
+    o.feed = env("APCA_API_FEED");
+    o.live = c->alpaca_live;
+    if (o.key_id == NULL || o.secret_key == NULL) {
+      return st_errf(eb, ST_EINVAL,
+                     "--broker=alpaca needs APCA_API_KEY_ID and "
+                     "APCA_API_SECRET_KEY");
+    }
+    a->api.live = c->alpaca_live;
+    return st_alpaca_create(&o, &a->broker, eb);
+  } else {
+    st_sim_broker_opts o;
+    st_sim_config sc;
+    st_sim_start start;
+    char path[1100];
+
+    memset(&o, 0, sizeof(o));
+    st_sim_config_default(&sc);
+    sc.seed = (uint64_t)c->sim_seed;
+    sc.fill_latency_ns = (int64_t)c->sim_fill_latency_ms * 1000000LL;
+    st_dec_parse(c->sim_partial_share, &sc.partial_share);
+    if (st_dec_cmp(sc.partial_share, st_dec_from_int(1)) > 0) {
+      return st_errf(eb, ST_EINVAL,
+                     "--sim-partial-fill-share: must be from 0 to 1");
+    }
+    if (strcmp(c->sim_portfolio, "cash") == 0) {
+      st_dec cash = ST_DEC_ZERO;
+
+      st_dec_parse(c->sim_cash, &cash);
+      st_sim_start_cash(&start, cash);
+    } else {
+      st_sim_start_demo(&start);
+    }
+    snprintf(path, sizeof(path), "%s/sim-account.state", c->data_dir);
+    o.state_path = path;
+    o.cfg = &sc;
+    o.start = &start;
+    return st_sim_broker_create(&o, &a->broker, eb);
+  }
+}
+
+static st_err start(app *a, st_errbuf *eb) {
+  st_config *c = &a->cfg;
   st_server_opts so;
-  st_server *srv = NULL;
-  st_health *health = NULL;
+  st_engine_opts eo;
+  st_pricing_opts po;
+  char path[1100];
+  st_err err;
+
+  /* Bind the port first: a bad address fails before anything else. */
+  st_server_opts_init(&so);
+  so.listen_addr = c->listen;
+  so.cq_threads = c->cq_threads;
+  so.keepalive_time_ms = c->keepalive_time_ms;
+  so.keepalive_timeout_ms = c->keepalive_timeout_ms;
+  so.max_message_bytes = c->max_message_bytes;
+  so.stream_queue = (size_t)c->stream_queue;
+  so.descset = st_descriptor_set;
+  so.descset_len = st_descriptor_set_len;
+  so.services = services;
+  so.nservices = sizeof(services) / sizeof(services[0]);
+  if ((err = st_server_create(&so, &a->srv, eb)) != ST_OK) {
+    return err;
+  }
+  err = make_dirs(c->data_dir, eb);
+  if (err != ST_OK) {
+    return err;
+  }
+  snprintf(path, sizeof(path), "%s/journal.db", c->data_dir);
+  if ((err = st_journal_open(path, &a->journal, eb)) != ST_OK ||
+      (err = make_broker(a, eb)) != ST_OK) {
+    return err;
+  }
+  memset(&po, 0, sizeof(po));
+  if ((err = st_pricing_create(a->broker, &po, &a->pricing)) != ST_OK) {
+    return st_errf(eb, err, "cannot start the pricing layer");
+  }
+  memset(&eo, 0, sizeof(eo));
+  eo.broker = a->broker;
+  eo.pricing = a->pricing;
+  eo.journal = a->journal;
+  st_plan_limits_init(&eo.limits);
+  eo.limits.max_items = (size_t)c->max_plan_items;
+  eo.limits.default_ttl_ns = (int64_t)c->plan_ttl_ms * 1000000LL;
+  st_dec_parse(c->max_order_notional, &eo.limits.max_order_notional);
+  st_dec_parse(c->max_plan_notional, &eo.limits.max_plan_notional);
+  eo.allow_margin = c->allow_margin;
+  eo.check_market_open = 1;
+  if ((err = st_engine_create(&eo, &a->engine, eb)) != ST_OK ||
+      (err = st_pool_create(c->api_threads, &a->pool)) != ST_OK) {
+    return err;
+  }
+  a->api.engine = a->engine;
+  a->api.pricing = a->pricing;
+  a->api.broker = a->broker;
+  a->api.pool = a->pool;
+  if ((err = st_health_create(a->srv, &a->health)) != ST_OK ||
+      (err = st_reflection_register(a->srv)) != ST_OK ||
+      (err = st_api_register(a->srv, &a->api)) != ST_OK) {
+    return st_errf(eb, err, "cannot attach the services");
+  }
+  /* The engine first: it resumes unfinished executions before any new
+   * plan can arrive. */
+  if ((err = st_engine_start(a->engine, eb)) != ST_OK ||
+      (err = st_server_start(a->srv, eb)) != ST_OK) {
+    return err;
+  }
+  return ST_OK;
+}
+
+static void stop(app *a) {
+  /* Calls first (clients see UNAVAILABLE), then the engine (executions in
+   * flight stay RUNNING in the journal and resume at the next start). */
+  if (a->srv != NULL) {
+    st_server_shutdown(a->srv, a->cfg.shutdown_timeout_ms);
+  }
+  st_pool_free(a->pool);
+  st_engine_free(a->engine);
+  st_server_destroy(a->srv);
+  st_health_free(a->health);
+  if (a->pricing != NULL) {
+    st_pricing_shutdown(a->pricing);
+  }
+  if (a->broker != NULL) {
+    a->broker->ops->destroy(a->broker);
+  }
+  st_pricing_destroy(a->pricing);
+  st_journal_close(a->journal);
+}
+
+int main(int argc, char **argv) {
+  static app a;
+  st_errbuf eb = {{0}};
   sigset_t sigs;
   int sig = 0;
   int rc = 1;
+  st_err err;
 
-  if (st_config_parse(&cfg, argc, argv, &eb) != ST_OK) {
+  if (st_config_parse(&a.cfg, argc, argv, &eb) != ST_OK) {
     fprintf(stderr, "settled: %s\n", eb.msg);
     return 2;
   }
-  if (cfg.help) {
+  if (a.cfg.help) {
     st_config_usage(stdout);
     return 0;
   }
-  if (cfg.version) {
+  if (a.cfg.version) {
     printf("settled %s (grpc core %s)\n", SETTLED_VERSION,
            grpc_version_string());
     return 0;
   }
-  st_log_init(cfg.log_format, cfg.log_level, 2);
-  if (make_dirs(cfg.data_dir, &eb) != ST_OK) {
-    fprintf(stderr, "settled: %s\n", eb.msg);
-    return 2;
-  }
+  st_log_init(a.cfg.log_format, a.cfg.log_level, 2);
   /* Block the shutdown signals before any thread starts, so that only
    * sigwait below sees them. */
   sigemptyset(&sigs);
@@ -115,35 +278,19 @@ int main(int argc, char **argv) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
-
-  st_server_opts_init(&so);
-  so.listen_addr = cfg.listen;
-  so.cq_threads = cfg.cq_threads;
-  so.keepalive_time_ms = cfg.keepalive_time_ms;
-  so.keepalive_timeout_ms = cfg.keepalive_timeout_ms;
-  so.max_message_bytes = cfg.max_message_bytes;
-  so.stream_queue = (size_t)cfg.stream_queue;
-  so.descset = st_descriptor_set;
-  so.descset_len = st_descriptor_set_len;
-  so.services = services;
-  so.nservices = sizeof(services) / sizeof(services[0]);
-  if (st_server_create(&so, &srv, &eb) != ST_OK) {
-    fprintf(stderr, "settled: %s\n", eb.msg);
-    return 2;
+  err = start(&a, &eb);
+  if (err != ST_OK) {
+    /* Bad settings are the user's to fix: one line, exit 2. */
+    fprintf(stderr, "settled: %s\n", eb.msg[0] ? eb.msg : st_strerror(err));
+    stop(&a);
+    return err == ST_EINVAL || err == ST_EIO ? 2 : 1;
   }
-  if (st_health_create(srv, &health) != ST_OK ||
-      st_reflection_register(srv) != ST_OK) {
-    ST_ERROR("main", "cannot attach health and reflection");
-    goto out;
-  }
-  if (st_server_start(srv, &eb) != ST_OK) {
-    ST_ERROR("main", "cannot start: %s", eb.msg);
-    goto out;
-  }
-  ST_INFO("main", "settled %s serving on %s (data in %s)", SETTLED_VERSION,
-          st_server_address(srv), cfg.data_dir);
-  if (cfg.ready_file[0] != '\0' &&
-      write_ready_file(cfg.ready_file, st_server_address(srv), &eb) != ST_OK) {
+  ST_INFO("main", "settled %s serving on %s (broker %s, data in %s)",
+          SETTLED_VERSION, st_server_address(a.srv), a.broker->name,
+          a.cfg.data_dir);
+  if (a.cfg.ready_file[0] != '\0' &&
+      write_ready_file(a.cfg.ready_file, st_server_address(a.srv), &eb) !=
+          ST_OK) {
     ST_ERROR("main", "%s", eb.msg);
     goto out;
   }
@@ -152,11 +299,9 @@ int main(int argc, char **argv) {
   ST_INFO("main", "received %s: shutting down", strsignal(sig));
   rc = 0;
 out:
-  st_server_shutdown(srv, cfg.shutdown_timeout_ms);
-  st_server_destroy(srv);
-  st_health_free(health);
-  if (cfg.ready_file[0] != '\0') {
-    unlink(cfg.ready_file);
+  stop(&a);
+  if (a.cfg.ready_file[0] != '\0') {
+    unlink(a.cfg.ready_file);
   }
   ST_INFO("main", "exit %d", rc);
   return rc;

@@ -101,8 +101,7 @@ void st__emit(st_engine *e, execution *x, Settled__V1__Event *ev,
   if (err == ST_EEXIST) {
     /* Emitted before a restart: never twice. */
     ST_DEBUG("exec", "%s: step %s already journaled (seq %llu)",
-             x->plan.plan_id, step_key,
-             (unsigned long long)ev->sequence);
+             x->plan.plan_id, step_key, (unsigned long long)ev->sequence);
     return;
   }
   if (err != ST_OK) {

@@ -73,8 +73,9 @@ static void on_trade_update(void *ud, const st_trade_update *u) {
   inbox_item *it = st_calloc(1, sizeof(*it));
 
   if (it == NULL) {
-    ST_ERROR("exec", "out of memory: trade update for %s dropped (the "
-                     "poller will find it)",
+    ST_ERROR("exec",
+             "out of memory: trade update for %s dropped (the "
+             "poller will find it)",
              u->order.id);
     return;
   }
@@ -195,8 +196,7 @@ static void exec_free(execution *x) {
   }
   st_plan_free(&x->plan);
   if (x->req != NULL) {
-    settled__v1__execute_plan_request__free_unpacked(x->req,
-                                                     &st_pbc_allocator);
+    settled__v1__execute_plan_request__free_unpacked(x->req, &st_pbc_allocator);
   }
   st_free(x->chains);
   st_free(x->snap);
@@ -229,8 +229,8 @@ static st_err exec_new(const Settled__V1__ExecutePlanRequest *req,
     return ST_ENOMEM;
   }
   protobuf_c_message_pack(&req->base, buf);
-  x->req = settled__v1__execute_plan_request__unpack(&st_pbc_allocator, len,
-                                                     buf);
+  x->req =
+      settled__v1__execute_plan_request__unpack(&st_pbc_allocator, len, buf);
   st_free(buf);
   x->chains = st_calloc(x->plan.n + 1, sizeof(chain));
   if (x->req == NULL || x->chains == NULL) {
@@ -281,8 +281,7 @@ static void restore_chains(st_engine *e, execution *x) {
   st_intent *ins = NULL;
   size_t n = 0;
 
-  if (st_journal_intents_of(e->o.journal, x->plan.plan_id, &ins, &n) !=
-      ST_OK) {
+  if (st_journal_intents_of(e->o.journal, x->plan.plan_id, &ins, &n) != ST_OK) {
     return;
   }
   for (size_t i = 0; i < n; i++) {
@@ -388,8 +387,7 @@ static void recover(st_engine *e) {
   size_t n = 0;
   execution *tail = NULL;
 
-  if (st_journal_exec_list(e->o.journal, 0, 0, live, 2, &rows, &n) !=
-      ST_OK) {
+  if (st_journal_exec_list(e->o.journal, 0, 0, live, 2, &rows, &n) != ST_OK) {
     ST_ERROR("exec", "cannot read unfinished executions from the journal");
     return;
   }
@@ -400,8 +398,8 @@ static void recover(st_engine *e) {
     execution *x = NULL;
     st_errbuf eb;
 
-    req = settled__v1__execute_plan_request__unpack(
-        &st_pbc_allocator, r->request_len, r->request);
+    req = settled__v1__execute_plan_request__unpack(&st_pbc_allocator,
+                                                    r->request_len, r->request);
     if (req == NULL ||
         exec_new(req, &e->o.limits, r->created_ns, &x, &eb) != ST_OK) {
       ST_ERROR("exec", "%s: cannot restore the execution", r->plan_id);
@@ -420,8 +418,7 @@ static void recover(st_engine *e) {
               r->status == ES(RUNNING) ? "was running" : "was queued");
     }
     if (req != NULL) {
-      settled__v1__execute_plan_request__free_unpacked(req,
-                                                       &st_pbc_allocator);
+      settled__v1__execute_plan_request__free_unpacked(req, &st_pbc_allocator);
     }
   }
   for (size_t i = 0; i < n; i++) {
@@ -550,8 +547,8 @@ st_err st_engine_start(st_engine *e, st_errbuf *eb) {
   memset(&be, 0, sizeof(be));
   err = e->o.broker->ops->start(e->o.broker, &cbs, &be);
   if (err != ST_OK) {
-    return st_errf(eb, err, "cannot start the %s broker: %s",
-                   e->o.broker->name, be.message);
+    return st_errf(eb, err, "cannot start the %s broker: %s", e->o.broker->name,
+                   be.message);
   }
   if (pthread_create(&e->thread, NULL, worker, e) != 0) {
     return st_errf(eb, ST_EINTERNAL, "cannot start the engine thread");
@@ -745,14 +742,13 @@ st_err st_engine_submit(st_engine *e,
   pthread_cond_broadcast(&e->cv);
   pthread_mutex_unlock(&e->mu);
   st_log_plan(ST_LOG_INFO, "exec", x->plan.plan_id, x->plan.correlation_id,
-              "accepted: %zu items (%zu sells, %zu buys, %zu holds)",
-              x->plan.n, x->plan.nsell, x->plan.nbuy, x->plan.nhold);
+              "accepted: %zu items (%zu sells, %zu buys, %zu holds)", x->plan.n,
+              x->plan.nsell, x->plan.nbuy, x->plan.nhold);
   return err;
 }
 
 st_err st_engine_await(st_engine *e, const char *plan_id, int64_t deadline_ns,
-                       void (*fn)(void *ud, const uint8_t *result,
-                                  size_t len),
+                       void (*fn)(void *ud, const uint8_t *result, size_t len),
                        void *ud, uint64_t *id) {
   waiter *w = st_calloc(1, sizeof(*w));
   st_exec_row r;
@@ -804,8 +800,7 @@ int st_engine_unawait(st_engine *e, uint64_t id) {
   return called;
 }
 
-st_err st_engine_cancel(st_engine *e, const char *plan_id,
-                        const char *reason) {
+st_err st_engine_cancel(st_engine *e, const char *plan_id, const char *reason) {
   execution *x;
   st_err err = ST_OK;
 
@@ -823,9 +818,9 @@ st_err st_engine_cancel(st_engine *e, const char *plan_id,
   if (x->terminal) {
     err = ST_EPRECOND;
   } else {
-    snprintf(x->cancel_reason, sizeof(x->cancel_reason), "%s",
-             reason != NULL && reason[0] != '\0' ? reason
-                                                 : "canceled by request");
+    snprintf(
+        x->cancel_reason, sizeof(x->cancel_reason), "%s",
+        reason != NULL && reason[0] != '\0' ? reason : "canceled by request");
     x->cancel_requested = 1;
     pthread_cond_broadcast(&e->cv);
   }
@@ -834,16 +829,15 @@ st_err st_engine_cancel(st_engine *e, const char *plan_id,
 }
 
 st_err st_engine_list(st_engine *e, int64_t before, int limit,
-                      const int *statuses, size_t nstatuses,
-                      uint8_t ***results, size_t **lens, int64_t **arrivals,
-                      size_t *n) {
+                      const int *statuses, size_t nstatuses, uint8_t ***results,
+                      size_t **lens, int64_t **arrivals, size_t *n) {
   st_exec_row *rows = NULL;
   size_t k = 0;
   st_err err;
 
   *n = 0;
-  err = st_journal_exec_list(e->o.journal, before, limit, statuses,
-                             nstatuses, &rows, &k);
+  err = st_journal_exec_list(e->o.journal, before, limit, statuses, nstatuses,
+                             &rows, &k);
   if (err != ST_OK) {
     return err;
   }

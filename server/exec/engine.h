@@ -48,9 +48,9 @@ typedef void (*st_publish_fn)(void *ud, const Settled__V1__Event *ev,
                               const uint8_t *body, size_t len);
 
 typedef struct st_engine_opts {
-  st_broker *broker;     /* Not owned; started by the engine. */
-  st_pricing *pricing;   /* Not owned. */
-  st_journal *journal;   /* Not owned. */
+  st_broker *broker;   /* Not owned; started by the engine. */
+  st_pricing *pricing; /* Not owned. */
+  st_journal *journal; /* Not owned. */
   st_plan_limits limits;
   st_time_src time;      /* Zeroed: real time. */
   st_publish_fn publish; /* May be NULL. */
@@ -78,7 +78,8 @@ void st_engine_free(st_engine *e);
  * created (or, for a plan_id already known with the same content, found:
  * nothing new is placed) and *result and *len get its current result
  * (serialized ExecutionResult, caller frees with st_free). */
-st_err st_engine_submit(st_engine *e, const Settled__V1__ExecutePlanRequest *req,
+st_err st_engine_submit(st_engine *e,
+                        const Settled__V1__ExecutePlanRequest *req,
                         uint8_t **result, size_t *len, st_errbuf *eb);
 
 /* The current result of plan_id (serialized; caller frees). ST_ENOTFOUND. */
@@ -91,8 +92,7 @@ st_err st_engine_get(st_engine *e, const char *plan_id, uint8_t **result,
  * it must not keep. Returns a waiter id for st_engine_unawait in *id.
  * ST_ENOTFOUND for an unknown plan. */
 st_err st_engine_await(st_engine *e, const char *plan_id, int64_t deadline_ns,
-                       void (*fn)(void *ud, const uint8_t *result,
-                                  size_t len),
+                       void (*fn)(void *ud, const uint8_t *result, size_t len),
                        void *ud, uint64_t *id);
 
 /* Forgets a waiter; after it returns fn will not be called (returns 0), or

@@ -69,8 +69,8 @@ typedef struct execution {
   st_plan plan;
   st_exec_config cfg;
   Settled__V1__ExecutePlanRequest *req; /* Owned (unpacked). */
-  int status; /* settled.v1.ExecutionStatus */
-  int phase;  /* settled.v1.PhaseType */
+  int status;                           /* settled.v1.ExecutionStatus */
+  int phase;                            /* settled.v1.PhaseType */
   chain *chains;
   size_t nchains;
   int64_t created_ns;

@@ -114,20 +114,20 @@ st_err st_exec_config_resolve(const Settled__V1__ExecutionConfig *c,
         (err = opt_dec(c->repeg_threshold_percent,
                        "config.repeg_threshold_percent",
                        &o->repeg_threshold_pct, eb)) != ST_OK ||
-        (err = opt_dec(c->sell_failure_threshold,
-                       "config.sell_failure_threshold",
-                       &o->sell_failure_threshold, eb)) != ST_OK ||
+        (err =
+             opt_dec(c->sell_failure_threshold, "config.sell_failure_threshold",
+                     &o->sell_failure_threshold, eb)) != ST_OK ||
         (err = opt_dec(c->buy_price_buffer_percent,
                        "config.buy_price_buffer_percent", &o->buy_buffer_pct,
                        eb)) != ST_OK ||
         (err = opt_secs(c->fill_wait_seconds, "config.fill_wait_seconds",
                         &o->fill_wait_ns, eb)) != ST_OK ||
         (err = opt_secs(c->polling_interval_seconds,
-                        "config.polling_interval_seconds",
-                        &o->poll_interval_ns, eb)) != ST_OK ||
-        (err = opt_secs(c->quote_max_age_seconds,
-                        "config.quote_max_age_seconds", &o->quote_max_age_ns,
+                        "config.polling_interval_seconds", &o->poll_interval_ns,
                         eb)) != ST_OK ||
+        (err =
+             opt_secs(c->quote_max_age_seconds, "config.quote_max_age_seconds",
+                      &o->quote_max_age_ns, eb)) != ST_OK ||
         (err = opt_secs(c->max_wait_seconds, "config.max_wait_seconds",
                         &o->max_wait_ns, eb)) != ST_OK) {
       return err;
@@ -315,8 +315,7 @@ static st_err parse_item(const Settled__V1__RebalancePlanItem *it, size_t idx,
     return err;
   }
   snprintf(field, sizeof(field), "plan.items[%zu].trade_amount", idx);
-  if ((err = opt_dec(it->trade_amount, field, &o->trade_amount, eb)) !=
-      ST_OK) {
+  if ((err = opt_dec(it->trade_amount, field, &o->trade_amount, eb)) != ST_OK) {
     return err;
   }
   snprintf(field, sizeof(field), "plan.items[%zu].weight_diff", idx);
@@ -343,8 +342,8 @@ static st_err parse_item(const Settled__V1__RebalancePlanItem *it, size_t idx,
       break;
     case SETTLED__V1__TRADE_ACTION__TRADE_ACTION_SELL:
       o->action = ST_ACTION_SELL;
-      o->liquidate = !empty(it->target_weight) &&
-                     st_dec_is_zero(o->target_weight);
+      o->liquidate =
+          !empty(it->target_weight) && st_dec_is_zero(o->target_weight);
       if (!st_dec_is_neg(o->trade_amount) &&
           !(o->liquidate && st_dec_is_zero(o->trade_amount))) {
         return st_errf(eb, ST_EINVAL,
@@ -406,12 +405,14 @@ st_err st_plan_parse(const Settled__V1__ExecutePlanRequest *req,
     }
   }
   if (rp->correlation_id != NULL && strlen(rp->correlation_id) > 128) {
-    return st_errf(eb, ST_EINVAL, "plan.correlation_id: more than 128 "
-                                  "characters");
+    return st_errf(eb, ST_EINVAL,
+                   "plan.correlation_id: more than 128 "
+                   "characters");
   }
   if (rp->causation_id != NULL && strlen(rp->causation_id) > 128) {
-    return st_errf(eb, ST_EINVAL, "plan.causation_id: more than 128 "
-                                  "characters");
+    return st_errf(eb, ST_EINVAL,
+                   "plan.causation_id: more than 128 "
+                   "characters");
   }
   if (rp->n_items == 0) {
     return st_errf(eb, ST_EINVAL, "plan.items: at least one item is needed");
@@ -434,8 +435,8 @@ st_err st_plan_parse(const Settled__V1__ExecutePlanRequest *req,
     return st_errf(eb, ST_EINVAL, "plan.execution_urgency: unknown value %d",
                    (int)rp->execution_urgency);
   }
-  err = st_exec_config_resolve(req->config, (int)rp->execution_urgency, cfg,
-                               eb);
+  err =
+      st_exec_config_resolve(req->config, (int)rp->execution_urgency, cfg, eb);
   if (err != ST_OK) {
     return err;
   }

@@ -35,32 +35,32 @@ typedef enum st_urgency {
 
 /* Every setting of an execution, resolved. */
 typedef struct st_exec_config {
-  int smart;                   /* Smart limit orders (else market). */
-  int market_open_delay_min;   /* Minutes held back after the open. */
-  st_dec max_spread_pct;       /* Percent of mid, e.g. 0.50. */
-  st_dec repeg_threshold_pct;  /* Percent move that triggers a re-peg. */
-  int max_repegs;              /* Re-pegs before market. */
-  int64_t fill_wait_ns;        /* A limit order's time before re-peg. */
-  int64_t poll_interval_ns;    /* Order polling while the stream is down. */
-  int64_t max_wait_ns;         /* One deadline per phase. */
+  int smart;                     /* Smart limit orders (else market). */
+  int market_open_delay_min;     /* Minutes held back after the open. */
+  st_dec max_spread_pct;         /* Percent of mid, e.g. 0.50. */
+  st_dec repeg_threshold_pct;    /* Percent move that triggers a re-peg. */
+  int max_repegs;                /* Re-pegs before market. */
+  int64_t fill_wait_ns;          /* A limit order's time before re-peg. */
+  int64_t poll_interval_ns;      /* Order polling while the stream is down. */
+  int64_t max_wait_ns;           /* One deadline per phase. */
   st_dec sell_failure_threshold; /* USD; zero disables the guard. */
-  int cancel_open_orders;      /* Cancel open orders on plan symbols. */
-  int market_without_quote;    /* Market orders when no usable quote. */
-  int64_t quote_max_age_ns;    /* Oldest usable quote. */
-  st_dec buy_buffer_pct;       /* Percent over the ask for sizing buys. */
-  int allow_fractional;        /* Fractional qty where allowed. */
+  int cancel_open_orders;        /* Cancel open orders on plan symbols. */
+  int market_without_quote;      /* Market orders when no usable quote. */
+  int64_t quote_max_age_ns;      /* Oldest usable quote. */
+  st_dec buy_buffer_pct;         /* Percent over the ask for sizing buys. */
+  int allow_fractional;          /* Fractional qty where allowed. */
   st_urgency urgency;
 } st_exec_config;
 
 /* What the server allows (flags). */
 typedef struct st_plan_limits {
-  size_t max_items;            /* Most items in a plan (default 100). */
-  st_dec max_order_notional;   /* Largest |trade_amount| of an item; zero:
-                                  no limit. */
-  st_dec max_plan_notional;    /* Largest sum of |trade_amount|; zero: no
-                                  limit. */
-  int64_t default_ttl_ns;      /* Time to live when the plan sets none
-                                  (15 minutes). */
+  size_t max_items;          /* Most items in a plan (default 100). */
+  st_dec max_order_notional; /* Largest |trade_amount| of an item; zero:
+                                no limit. */
+  st_dec max_plan_notional;  /* Largest sum of |trade_amount|; zero: no
+                                limit. */
+  int64_t default_ttl_ns;    /* Time to live when the plan sets none
+                                (15 minutes). */
 } st_plan_limits;
 
 /* Fills l with the defaults. */
@@ -111,8 +111,7 @@ void st_plan_free(st_plan *plan);
 /* Resolves only the config (absent fields to defaults); used by
  * st_plan_parse and by recovery. ST_EINVAL with the field named in eb. */
 st_err st_exec_config_resolve(const Settled__V1__ExecutionConfig *c,
-                              int urgency, st_exec_config *out,
-                              st_errbuf *eb);
+                              int urgency, st_exec_config *out, st_errbuf *eb);
 
 /* Seconds of slack the sell-phase deadline must leave beyond the whole
  * re-peg chain (fill_wait x (max_repegs + 1)). */

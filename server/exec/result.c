@@ -88,8 +88,10 @@ static void fill_order(execution *x, chain *c, Settled__V1__OrderResult *r,
   r->skipped = c->skipped;
   r->skip_reason = c->skipped ? c->reason : "";
   r->error_message = c->failed ? c->reason : "";
-  s->ts.seconds = (x->finished_ns ? x->finished_ns : x->created_ns) /
-                  ST_NS_PER_SEC;
+  google__protobuf__timestamp__init(&s->ts);
+  google__protobuf__timestamp__init(&s->filled_at);
+  s->ts.seconds =
+      (x->finished_ns ? x->finished_ns : x->created_ns) / ST_NS_PER_SEC;
   r->timestamp = &s->ts;
   r->order_type = c->type == ST_OTYPE_MARKET
                       ? SETTLED__V1__ORDER_TYPE__ORDER_TYPE_MARKET
@@ -104,8 +106,7 @@ static void fill_order(execution *x, chain *c, Settled__V1__OrderResult *r,
   r->status = (Settled__V1__OrderStatus)c->status;
   st_dec_format(c->requested, 0, s->requested);
   r->requested_shares = s->requested;
-  st_dec_format(st_dec_round(value, 2, ST_ROUND_HALF_EVEN), 2,
-                s->filled_value);
+  st_dec_format(st_dec_round(value, 2, ST_ROUND_HALF_EVEN), 2, s->filled_value);
   r->filled_value = s->filled_value;
   r->repeg_count = c->repegs;
   r->escalated_to_market = c->escalated;
@@ -185,8 +186,7 @@ st_err st__result_pack(execution *x, uint8_t **out, size_t *len) {
     r.execution_timestamp = &done;
   }
   r.failure_reason = x->failure_reason;
-  st_dec_format(st_dec_round(x->released, 2, ST_ROUND_HALF_EVEN), 2,
-                released);
+  st_dec_format(st_dec_round(x->released, 2, ST_ROUND_HALF_EVEN), 2, released);
   r.buying_power_released = released;
   r.max_drift_tolerance = x->plan.max_drift_tolerance;
   r.execution_urgency = (Settled__V1__ExecutionUrgency)x->cfg.urgency;

@@ -17,7 +17,7 @@
 #define PH(x) SETTLED__V1__PHASE_TYPE__PHASE_TYPE_##x
 #define TA(x) SETTLED__V1__TRADE_ACTION__TRADE_ACTION_##x
 
-#define SLICE_NS (100 * ST_NS_PER_MS)     /* Longest sleep of the loop. */
+#define SLICE_NS (100 * ST_NS_PER_MS)         /* Longest sleep of the loop. */
 #define CANCEL_CONFIRM_NS (5 * ST_NS_PER_SEC) /* Then ask the broker. */
 #define DRAIN_NS (5 * ST_NS_PER_SEC) /* Wait for cancels at the deadline. */
 
@@ -33,7 +33,7 @@ static void fmt(st_dec d, int frac, char *buf) {
   st_dec_format(d, frac, buf);
 }
 
-#define LOGX(x, lvl, ...) \
+#define LOGX(x, lvl, ...)                                               \
   st_log_plan(lvl, "exec", (x)->plan.plan_id, (x)->plan.correlation_id, \
               __VA_ARGS__)
 
@@ -50,8 +50,7 @@ static st_dec value_of(const chain *c) {
   st_dec v = c->prior_value, cv;
 
   if (st_dec_is_pos(c->cur_filled) &&
-      st_dec_mul(c->cur_filled, c->cur_avg, ST_ROUND_HALF_EVEN, &cv) ==
-          ST_OK) {
+      st_dec_mul(c->cur_filled, c->cur_avg, ST_ROUND_HALF_EVEN, &cv) == ST_OK) {
     st_dec_add(v, cv, &v);
   }
   return v;
@@ -60,8 +59,7 @@ static st_dec value_of(const chain *c) {
 static st_dec remaining_of(const chain *c) {
   st_dec r;
 
-  if (st_dec_sub(c->requested, filled_of(c), &r) != ST_OK ||
-      st_dec_is_neg(r)) {
+  if (st_dec_sub(c->requested, filled_of(c), &r) != ST_OK || st_dec_is_neg(r)) {
     return ST_DEC_ZERO;
   }
   return r;
@@ -88,8 +86,7 @@ static chain *chain_by_coid(execution *x, const char *coid) {
 /* --- Events. --- */
 
 static void emit_notice(st_engine *e, execution *x, const char *level,
-                        const char *code, const char *symbol,
-                        const char *msg) {
+                        const char *code, const char *symbol, const char *msg) {
   Settled__V1__Event ev;
   Settled__V1__ExecutionNotice n = SETTLED__V1__EXECUTION_NOTICE__INIT;
   char key[128];
@@ -122,8 +119,8 @@ static void emit_skipped(st_engine *e, execution *x, chain *c) {
   ev.order_skipped = &s;
   snprintf(key, sizeof(key), "skip:%s", c->symbol);
   st__emit(e, x, &ev, key);
-  LOGX(x, ST_LOG_INFO, "⏭️ %s %s skipped: %s", side_name(c->side), c->symbol,
-       c->reason);
+  LOGX(x, ST_LOG_INFO, "⏭️ %s %s skipped: %s", side_name(c->side),
+       c->symbol, c->reason);
 }
 
 static void emit_submitted(st_engine *e, execution *x, chain *c, st_dec qty,
@@ -132,9 +129,8 @@ static void emit_submitted(st_engine *e, execution *x, chain *c, st_dec qty,
   Settled__V1__OrderSubmitted s = SETTLED__V1__ORDER_SUBMITTED__INIT;
   char q[ST_DEC_STRLEN], p[ST_DEC_STRLEN] = "", key[96];
 
-  st__event_init(e, x, &ev, "exec.order", c->last_event_id[0]
-                                               ? c->last_event_id
-                                               : x->started_event_id);
+  st__event_init(e, x, &ev, "exec.order",
+                 c->last_event_id[0] ? c->last_event_id : x->started_event_id);
   s.order_id = c->order_id;
   s.client_order_id = c->coid;
   s.symbol = c->symbol;
@@ -271,8 +267,7 @@ static void emit_settled(st_engine *e, execution *x, chain *c) {
   s.original_correlation_id = x->plan.correlation_id;
   ev.payload_case = SETTLED__V1__EVENT__PAYLOAD_ORDER_SETTLEMENT_COMPLETED;
   ev.order_settlement_completed = &s;
-  snprintf(key, sizeof(key), "settled:%s:%s", c->symbol,
-           side_name(c->side));
+  snprintf(key, sizeof(key), "settled:%s:%s", c->symbol, side_name(c->side));
   st__emit(e, x, &ev, key);
   if (c->side == ST_SIDE_SELL) {
     LOGX(x, ST_LOG_INFO, "✅ Sell order %s settled: $%s buying power released",
@@ -329,8 +324,8 @@ static void finish_chain(st_engine *e, execution *x, chain *c, int failed,
       emit_settled(e, x, c);
     }
   } else if (c->failed) {
-    LOGX(x, ST_LOG_WARN, "❌ %s %s failed: %s", side_name(c->side),
-         c->symbol, c->reason);
+    LOGX(x, ST_LOG_WARN, "❌ %s %s failed: %s", side_name(c->side), c->symbol,
+         c->reason);
   }
 }
 
@@ -531,8 +526,7 @@ static void size_chain(st_engine *e, execution *x, chain *c, st_dec price,
   if (c->side == ST_SIDE_BUY) {
     st_dec buf, need;
 
-    st_dec_div(x->cfg.buy_buffer_pct, st_dec_from_int(100), ST_ROUND_UP,
-               &buf);
+    st_dec_div(x->cfg.buy_buffer_pct, st_dec_from_int(100), ST_ROUND_UP, &buf);
     st_dec_add(buf, st_dec_from_int(1), &buf);
     if (st_dec_mul(out.qty, price, ST_ROUND_UP, &need) == ST_OK &&
         st_dec_mul(need, buf, ST_ROUND_UP, &need) == ST_OK) {
@@ -645,9 +639,9 @@ static void continue_chain(st_engine *e, execution *x, chain *c,
     if (e->o.broker->ops->get_account(e->o.broker, &a, NULL) == ST_OK &&
         st_pricing_fetch(e->o.pricing, &sym, 1, &mq, NULL) == ST_OK &&
         st_dec_is_pos(mq.ask)) {
-      st_dec per, fit, bp = e->o.allow_margin ? a.buying_power
-                                              : st_dec_min(a.cash,
-                                                           a.buying_power);
+      st_dec per, fit,
+          bp = e->o.allow_margin ? a.buying_power
+                                 : st_dec_min(a.cash, a.buying_power);
 
       if (st_dec_mul(mq.ask, st_dec_from_units(104, 2), ST_ROUND_UP, &per) ==
               ST_OK &&
@@ -656,8 +650,7 @@ static void continue_chain(st_engine *e, execution *x, chain *c,
                                 !(c->fractionable && x->cfg.allow_fractional));
         if (st_dec_cmp(fit, rem) < 0) {
           if (!st_dec_is_pos(fit)) {
-            finish_chain(e, x, c, 1,
-                         "no buying power left for the remainder");
+            finish_chain(e, x, c, 1, "no buying power left for the remainder");
             return;
           }
           rem = fit;
@@ -720,14 +713,11 @@ static void apply_update(st_engine *e, execution *x, chain *c,
     return; /* Stale: filled_qty only grows. */
   }
   if (fill && u->execution_id[0] != '\0' &&
-      st_journal_fill_seen(e->o.journal, u->execution_id, o->id) ==
-          ST_EEXIST &&
-      st_dec_cmp(o->filled_qty, c->cur_filled) == 0 &&
-      o->status == c->status) {
+      st_journal_fill_seen(e->o.journal, u->execution_id, o->id) == ST_EEXIST &&
+      st_dec_cmp(o->filled_qty, c->cur_filled) == 0 && o->status == c->status) {
     return; /* This fill was seen before. */
   }
-  if (st_dec_cmp(o->filled_qty, c->cur_filled) == 0 &&
-      o->status == c->status) {
+  if (st_dec_cmp(o->filled_qty, c->cur_filled) == 0 && o->status == c->status) {
     return; /* Nothing new. */
   }
   c->cur_filled = o->filled_qty;
@@ -762,13 +752,13 @@ static void apply_update(st_engine *e, execution *x, chain *c,
   st__commit(e);
   if (c->state == CH_CANCELING) {
     if (c->next == NEXT_NONE) {
-      finish_chain(e, x, c, 1, x->cancel_requested
-                                   ? "execution canceled"
-                                   : "phase deadline passed");
+      finish_chain(
+          e, x, c, 1,
+          x->cancel_requested ? "execution canceled" : "phase deadline passed");
     } else {
-      continue_chain(e, x, c,
-                     c->next == NEXT_REPEG ? "fill_wait_elapsed"
-                                           : "max_repegs_reached");
+      continue_chain(
+          e, x, c,
+          c->next == NEXT_REPEG ? "fill_wait_elapsed" : "max_repegs_reached");
     }
     return;
   }
@@ -782,9 +772,9 @@ static void apply_update(st_engine *e, execution *x, chain *c,
   }
   /* The broker canceled or expired it with quantity unfilled: escalate. */
   c->next = NEXT_MARKET;
-  continue_chain(e, x, c,
-                 o->status == ST_OS_EXPIRED ? "expired_by_broker"
-                                            : "canceled_by_broker");
+  continue_chain(
+      e, x, c,
+      o->status == ST_OS_EXPIRED ? "expired_by_broker" : "canceled_by_broker");
 }
 
 /* Timers of working chains: re-peg or escalate, confirm stuck cancels. */
@@ -857,11 +847,11 @@ static void poll_orders(st_engine *e, execution *x, int64_t since_ns) {
       st_trade_update u;
 
       memset(&u, 0, sizeof(u));
-      u.event = os[i].status == ST_OS_FILLED
-                    ? ST_TE_FILL
-                    : (os[i].status == ST_OS_PARTIALLY_FILLED
-                           ? ST_TE_PARTIAL_FILL
-                           : ST_TE_OTHER);
+      u.event =
+          os[i].status == ST_OS_FILLED
+              ? ST_TE_FILL
+              : (os[i].status == ST_OS_PARTIALLY_FILLED ? ST_TE_PARTIAL_FILL
+                                                        : ST_TE_OTHER);
       u.order = os[i];
       u.reconciled = 1;
       apply_update(e, x, c, &u);
@@ -886,8 +876,8 @@ static void resolve_restored(st_engine *e, execution *x, chain *c,
   st_order o;
   st_err err;
 
-  err = e->o.broker->ops->get_order_by_client_id(e->o.broker, c->coid, &o,
-                                                 NULL);
+  err =
+      e->o.broker->ops->get_order_by_client_id(e->o.broker, c->coid, &o, NULL);
   if (err == ST_OK) {
     st_trade_update u;
 
@@ -899,8 +889,7 @@ static void resolve_restored(st_engine *e, execution *x, chain *c,
       return;
     }
     snprintf(c->order_id, sizeof(c->order_id), "%s", o.id);
-    if (c->norders == 0 ||
-        strcmp(c->order_ids[c->norders - 1], o.id) != 0) {
+    if (c->norders == 0 || strcmp(c->order_ids[c->norders - 1], o.id) != 0) {
       if (c->norders < MAX_CHAIN_ORDERS) {
         snprintf(c->order_ids[c->norders++], ST_ORDER_ID_LEN, "%s", o.id);
       }
@@ -972,18 +961,18 @@ static void run_phase(st_engine *e, execution *x, st_side side,
     if (open == 0) {
       break;
     }
-    if (!draining && (now >= deadline || x->cancel_requested ||
-                      st__stopping(e))) {
+    if (!draining &&
+        (now >= deadline || x->cancel_requested || st__stopping(e))) {
       if (st__stopping(e)) {
         return; /* Resumes at the next start. */
       }
       draining = 1;
       drain_until = now + DRAIN_NS;
       if (!x->cancel_requested) {
-        emit_notice(e, x, "warning", side == ST_SIDE_SELL
-                                         ? "sell_phase_deadline"
-                                         : "buy_phase_deadline",
-                    NULL, "phase deadline passed: canceling open orders");
+        emit_notice(
+            e, x, "warning",
+            side == ST_SIDE_SELL ? "sell_phase_deadline" : "buy_phase_deadline",
+            NULL, "phase deadline passed: canceling open orders");
       }
       for (size_t i = 0; i < x->nchains; i++) {
         chain *c = &x->chains[i];
@@ -1019,8 +1008,7 @@ static void run_phase(st_engine *e, execution *x, st_side side,
         if (c == NULL) {
           c = chain_by_coid(x, it->u.order.client_order_id);
           if (c != NULL && c->order_id[0] == '\0') {
-            snprintf(c->order_id, sizeof(c->order_id), "%s",
-                     it->u.order.id);
+            snprintf(c->order_id, sizeof(c->order_id), "%s", it->u.order.id);
           }
         }
         if (c != NULL && c->state != CH_DONE) {
@@ -1200,8 +1188,7 @@ static void phase_completed(st_engine *e, execution *x, st_side side) {
   p.n_phase_metadata = 1;
   if (side == ST_SIDE_SELL) {
     fmt(st_dec_round(x->released, 2, ST_ROUND_HALF_EVEN), 2, rel);
-    settled__v1__execution_phase_completed__phase_metadata_entry__init(
-        &me[1]);
+    settled__v1__execution_phase_completed__phase_metadata_entry__init(&me[1]);
     me[1].key = "buying_power_released";
     me[1].value = rel;
     mp[1] = &me[1];
@@ -1230,8 +1217,8 @@ static int buying_power(st_engine *e, st_dec *out) {
   if (e->o.broker->ops->get_account(e->o.broker, &a, NULL) != ST_OK) {
     return 0;
   }
-  *out = e->o.allow_margin ? a.buying_power : st_dec_min(a.cash,
-                                                         a.buying_power);
+  *out =
+      e->o.allow_margin ? a.buying_power : st_dec_min(a.cash, a.buying_power);
   if (st_dec_is_neg(*out)) {
     *out = ST_DEC_ZERO;
   }
@@ -1293,8 +1280,8 @@ static void prepare_buys(st_engine *e, execution *x) {
           st_free(it);
         }
       }
-      backoff = backoff * 2 > 10 * ST_NS_PER_SEC ? 10 * ST_NS_PER_SEC
-                                                 : backoff * 2;
+      backoff =
+          backoff * 2 > 10 * ST_NS_PER_SEC ? 10 * ST_NS_PER_SEC : backoff * 2;
     }
   }
   if (!ok) {
@@ -1368,8 +1355,8 @@ static void prepare_buys(st_engine *e, execution *x) {
     st__begin(e);
     st__emit(e, x, &ev, "buys_adjusted");
     st__commit(e);
-    LOGX(x, ST_LOG_WARN,
-         "💰 buys need $%s but $%s is available: scaled by %s", r, a, f);
+    LOGX(x, ST_LOG_WARN, "💰 buys need $%s but $%s is available: scaled by %s",
+         r, a, f);
   }
 done:
   st_free(in);
@@ -1455,8 +1442,7 @@ static void emit_started(st_engine *e, execution *x) {
   st__begin(e);
   st__emit(e, x, &ev, "started");
   st__commit(e);
-  snprintf(x->started_event_id, sizeof(x->started_event_id), "%s",
-           ev.event_id);
+  snprintf(x->started_event_id, sizeof(x->started_event_id), "%s", ev.event_id);
   st_free(syms);
 }
 
@@ -1476,9 +1462,9 @@ static void classify(execution *x) {
   } else if (x->failure_reason[0] != '\0' && ok == 0) {
     x->status = ES(FAILURE);
   } else if (placed == 0) {
-    x->status = skipped > 0 && failed == 0 ? ES(SUCCESS_WITH_SKIPS)
-                                           : (x->nchains == 0 ? ES(SUCCESS)
-                                                              : ES(FAILURE));
+    x->status = skipped > 0 && failed == 0
+                    ? ES(SUCCESS_WITH_SKIPS)
+                    : (x->nchains == 0 ? ES(SUCCESS) : ES(FAILURE));
   } else if (failed == 0) {
     x->status = skipped > 0 ? ES(SUCCESS_WITH_SKIPS) : ES(SUCCESS);
   } else if (ok > 0) {
@@ -1550,8 +1536,9 @@ static void emit_trade_executed(st_engine *e, execution *x) {
   ev.payload_case = SETTLED__V1__EVENT__PAYLOAD_TRADE_EXECUTED;
   ev.trade_executed = &t;
   st__emit(e, x, &ev, "trade_executed");
-  LOGX(x, ST_LOG_INFO, "✅ Rebalance plan %s completed: %d/%d orders "
-                       "succeeded (%s)",
+  LOGX(x, ST_LOG_INFO,
+       "✅ Rebalance plan %s completed: %d/%d orders "
+       "succeeded (%s)",
        x->plan.plan_id, t.orders_succeeded, t.orders_placed,
        st__status_name(x->status));
 out:
@@ -1655,8 +1642,7 @@ void st__run(st_engine *e, execution *x) {
 
       emit_notice(e, x, "info", "market_open_delay", NULL,
                   "holding orders until the market-open delay has passed");
-      while (st__now(e) < until && !x->cancel_requested &&
-             !st__stopping(e)) {
+      while (st__now(e) < until && !x->cancel_requested && !st__stopping(e)) {
         inbox_item *it = st__wait_inbox(e, until), *nx;
 
         for (; it != NULL; it = nx) {
@@ -1694,12 +1680,12 @@ void st__run(st_engine *e, execution *x) {
     pos = NULL;
     npos = 0;
   }
-  LOGX(x, ST_LOG_INFO,
-       "📊 Execution plan: %zu SELLs, %zu BUYs, %zu HOLDs", x->plan.nsell,
-       x->plan.nbuy, x->plan.nhold);
+  LOGX(x, ST_LOG_INFO, "📊 Execution plan: %zu SELLs, %zu BUYs, %zu HOLDs",
+       x->plan.nsell, x->plan.nbuy, x->plan.nhold);
   /* Phase 1: sells. */
-  LOGX(x, ST_LOG_INFO, "🔄 Phase 1: Executing SELL orders with settlement "
-                       "monitoring...");
+  LOGX(x, ST_LOG_INFO,
+       "🔄 Phase 1: Executing SELL orders with settlement "
+       "monitoring...");
   x->phase = PH(SELL_PHASE);
   sell_start = st__now(e);
   st_journal_exec_update(e->o.journal, x->plan.plan_id, x->status, x->phase,

@@ -320,8 +320,18 @@ static void set_status(st_call *c, grpc_status_code code, const char *msg) {
   }
 }
 
+static st_err reply_slice(st_call *c, grpc_slice s);
+
 st_err st_call_reply(st_call *c, const ProtobufCMessage *msg) {
-  grpc_slice s = pack(msg);
+  return reply_slice(c, pack(msg));
+}
+
+st_err st_call_reply_bytes(st_call *c, const uint8_t *data, size_t len) {
+  return reply_slice(c, grpc_slice_from_copied_buffer((const char *)data, len));
+}
+
+/* Sends s (taking the caller's reference) and status OK. */
+static st_err reply_slice(st_call *c, grpc_slice s) {
   st_err err;
 
   pthread_mutex_lock(&c->mu);

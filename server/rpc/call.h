@@ -67,6 +67,10 @@ int st_call_is_done(const st_call *c);
  * this returns); the caller still owns it. */
 st_err st_call_reply(st_call *c, const ProtobufCMessage *msg);
 
+/* Unary: sends len bytes of an already-serialized response (copied) and
+ * status OK. */
+st_err st_call_reply_bytes(st_call *c, const uint8_t *data, size_t len);
+
 /* Streaming: queues msg (serialized now; the caller keeps msg). cookie is
  * remembered and reported by st_call_last_sent once the message has been
  * handed to the transport (e.g. an event's sequence). ST_EOVERFLOW when the

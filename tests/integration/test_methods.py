@@ -1,5 +1,5 @@
-"""Routing and request decoding: unknown methods, the (not yet implemented)
-settled.v1 methods, and requests the server cannot decode."""
+"""Routing and request decoding: unknown methods, the settled.v1 methods not
+built yet, empty requests, and requests the server cannot decode."""
 
 import time
 
@@ -58,20 +58,8 @@ def test_many_unknown_methods_do_not_exhaust_the_server(channel):
         health_pb2.HealthCheckResponse.SERVING
 
 
-# Until the engine lands, every settled.v1 RPC answers UNIMPLEMENTED rather
-# than canned data. Replace these with real tests as the handlers arrive.
-UNARY_SETTLED = [
-    "/settled.v1.Executor/ExecutePlan",
-    "/settled.v1.Executor/GetExecution",
-    "/settled.v1.Executor/ListExecutions",
-    "/settled.v1.Executor/CancelExecution",
-    "/settled.v1.Pricing/SubscribeSymbols",
-    "/settled.v1.Pricing/UnsubscribeSymbols",
-    "/settled.v1.Pricing/GetQuotes",
-    "/settled.v1.Account/GetAccount",
-    "/settled.v1.Account/ListPositions",
-    "/settled.v1.Account/ListOrders",
-]
+# The streaming RPCs come with the event streams; until then they answer
+# UNIMPLEMENTED rather than canned data.
 STREAM_SETTLED = [
     "/settled.v1.Executor/WatchExecution",
     "/settled.v1.Executor/SubscribeEvents",
@@ -79,16 +67,25 @@ STREAM_SETTLED = [
 ]
 
 
-@pytest.mark.parametrize("method", UNARY_SETTLED)
-def test_settled_unary_is_unimplemented(channel, method):
-    expect_code(lambda: raw_unary(channel, method), grpc.StatusCode.UNIMPLEMENTED,
-                within=scaled(4))
-
-
 @pytest.mark.parametrize("method", STREAM_SETTLED)
 def test_settled_stream_is_unimplemented(channel, method):
     expect_code(lambda: raw_stream(channel, method), grpc.StatusCode.UNIMPLEMENTED,
                 within=scaled(4))
+
+
+# An empty request names the missing field.
+@pytest.mark.parametrize("method,field", [
+    ("/settled.v1.Executor/ExecutePlan", "plan"),
+    ("/settled.v1.Executor/GetExecution", "plan_id"),
+    ("/settled.v1.Executor/CancelExecution", "plan_id"),
+    ("/settled.v1.Pricing/SubscribeSymbols", "symbols"),
+    ("/settled.v1.Pricing/UnsubscribeSymbols", "symbols"),
+    ("/settled.v1.Pricing/GetQuotes", "symbols"),
+])
+def test_settled_empty_request_names_the_field(channel, method, field):
+    err = expect_code(lambda: raw_unary(channel, method),
+                      grpc.StatusCode.INVALID_ARGUMENT, within=scaled(4))
+    assert err.details().startswith(field), err.details()
 
 
 @pytest.mark.parametrize("body", [

@@ -94,8 +94,14 @@ def test_grpcurl_health_check_service(grpcurl):
     assert '"SERVING"' in out, out
 
 
-def test_grpcurl_settled_method_unimplemented(grpcurl):
+def test_grpcurl_unknown_execution_is_not_found(grpcurl):
     res = grpcurl("settled.v1.Executor/GetExecution", flags=("-d", '{"plan_id":"p-1"}'))
+    assert res.returncode != 0
+    assert "NotFound" in res.stderr and "p-1" in res.stderr, res.stderr
+
+
+def test_grpcurl_stream_not_built_yet_is_unimplemented(grpcurl):
+    res = grpcurl("settled.v1.Executor/SubscribeEvents", flags=("-d", "{}"))
     assert res.returncode != 0
     assert "Unimplemented" in res.stderr, res.stderr
 
