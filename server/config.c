@@ -82,6 +82,10 @@ static const opt opts[] = {
      "starting cash of a --sim-portfolio=cash account, USD"},
     {"alpaca-live", "SETTLED_ALPACA_LIVE", OPT_BOOL, F(alpaca_live), 0, 1,
      "false", "allow a live (real money) Alpaca endpoint"},
+    {"alpaca-no-streams", "SETTLED_ALPACA_NO_STREAMS", OPT_BOOL,
+     F(alpaca_no_streams), 0, 1, "false",
+     "open no Alpaca WebSocket: orders are polled over REST (debugging, "
+     "benchmarks)"},
     {"max-order-notional", "SETTLED_MAX_ORDER_NOTIONAL", OPT_DEC,
      F(max_order_notional), 0, 0, "",
      "largest |trade_amount| of a plan "

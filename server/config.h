@@ -28,6 +28,7 @@ typedef struct st_config {
   char sim_portfolio[16];      /* --sim-portfolio: demo or cash */
   char sim_cash[32];           /* --sim-cash: starting cash (cash portfolio) */
   int alpaca_live;             /* --alpaca-live: allow a live endpoint */
+  int alpaca_no_streams;       /* --alpaca-no-streams: REST polling only */
   char max_order_notional[32]; /* --max-order-notional ("" no limit) */
   char max_plan_notional[32];  /* --max-plan-notional ("" no limit) */
   int max_plan_items;          /* --max-plan-items */

@@ -122,6 +122,7 @@ static st_err make_broker(app *a, st_errbuf *eb) {
     o.data_stream_url = env("APCA_API_DATA_STREAM_URL");
     o.feed = env("APCA_API_FEED");
     o.live = c->alpaca_live;
+    o.no_streams = c->alpaca_no_streams;
     if (o.key_id == NULL || o.secret_key == NULL) {
       return st_errf(eb, ST_EINVAL,
                      "--broker=alpaca needs APCA_API_KEY_ID and "

@@ -19,6 +19,8 @@ typedef struct sim_broker {
   char *state_path;
   int tick_ms;
   int max_quote_symbols;
+  int64_t (*now)(void *ud);
+  void *now_ud;
   st_broker_cbs cbs;
   pthread_t ticker;
   int running;
@@ -31,6 +33,10 @@ typedef struct sim_broker {
 } sim_broker;
 
 static const st_broker_ops ops;
+
+static int64_t now_of(const struct sim_broker *b) {
+  return b->now != NULL ? b->now(b->now_ud) : st_now_ns();
+}
 
 static st_side side_from(st_sim_side s) {
   return s == ST_SIM_BUY ? ST_SIDE_BUY : ST_SIDE_SELL;
@@ -178,7 +184,7 @@ static void *ticker(void *arg) {
   while (!b->stop) {
     size_t nev = 0, nq = 0;
     int more;
-    int64_t now = st_now_ns();
+    int64_t now = now_of(b);
 
     if (st_sim_step(b->sim, now) != ST_OK) {
       ST_WARN("sim", "market step failed; retrying");
@@ -391,7 +397,7 @@ static st_err op_submit(st_broker *bb, const st_order_req *req, st_order *out,
   sr.client_order_id = req->client_order_id;
   st_sim_errinfo_clear(&ei);
   pthread_mutex_lock(&b->mu);
-  err = st_sim_submit(b->sim, &sr, st_now_ns(), &so, &ei);
+  err = st_sim_submit(b->sim, &sr, now_of(b), &so, &ei);
   if (err == ST_OK) {
     save(b);
     kick(b);
@@ -498,7 +504,7 @@ static st_err op_cancel(st_broker *bb, const char *id, st_brokerr *e) {
 
   st_sim_errinfo_clear(&ei);
   pthread_mutex_lock(&b->mu);
-  err = st_sim_cancel(b->sim, id, st_now_ns(), &ei);
+  err = st_sim_cancel(b->sim, id, now_of(b), &ei);
   if (err == ST_OK) {
     save(b);
     kick(b);
@@ -521,7 +527,7 @@ static st_err op_replace(st_broker *bb, const char *id, const st_replace_req *r,
   sr.client_order_id = r->client_order_id;
   st_sim_errinfo_clear(&ei);
   pthread_mutex_lock(&b->mu);
-  err = st_sim_replace(b->sim, id, &sr, st_now_ns(), &so, &ei);
+  err = st_sim_replace(b->sim, id, &sr, now_of(b), &so, &ei);
   if (err == ST_OK) {
     save(b);
     kick(b);
@@ -539,7 +545,7 @@ static st_err op_replace(st_broker *bb, const char *id, const st_replace_req *r,
 static st_err op_latest_quotes(st_broker *bb, const char *const *symbols,
                                size_t n, st_quote *out, st_brokerr *e) {
   sim_broker *b = impl(bb);
-  int64_t now = st_now_ns();
+  int64_t now = now_of(b);
 
   pthread_mutex_lock(&b->mu);
   for (size_t i = 0; i < n; i++) {
@@ -569,7 +575,7 @@ static st_err op_get_clock(st_broker *bb, st_clock *out, st_brokerr *e) {
   st_err err;
 
   pthread_mutex_lock(&b->mu);
-  err = st_sim_get_clock(b->sim, st_now_ns(), &c);
+  err = st_sim_get_clock(b->sim, now_of(b), &c);
   pthread_mutex_unlock(&b->mu);
   if (err != ST_OK) {
     return fail_msg(err, e, "clock unavailable");
@@ -712,6 +718,8 @@ st_err st_sim_broker_create(const st_sim_broker_opts *o, st_broker **out,
   pthread_mutex_init(&b->mu, NULL);
   pthread_cond_init(&b->cv, NULL);
   b->tick_ms = o->tick_ms > 0 ? o->tick_ms : 20;
+  b->now = o->now;
+  b->now_ud = o->now_ud;
   b->max_quote_symbols = o->max_quote_symbols > 0 ? o->max_quote_symbols
                                                   : ST_BROKER_MAX_QUOTE_SYMBOLS;
   if (o->state_path != NULL) {
@@ -732,7 +740,7 @@ st_err st_sim_broker_create(const st_sim_broker_opts *o, st_broker **out,
       goto fail;
     }
   } else {
-    err = st_sim_create(o->cfg, o->start, st_now_ns(), &b->sim);
+    err = st_sim_create(o->cfg, o->start, now_of(b), &b->sim);
     if (err != ST_OK) {
       st_errf(eb, err, "cannot create the simulated account: %s",
               st_strerror(err));
@@ -754,7 +762,7 @@ st_err st_sim_broker_with(st_broker *bb,
   st_err err;
 
   pthread_mutex_lock(&b->mu);
-  err = fn(b->sim, st_now_ns(), ud);
+  err = fn(b->sim, now_of(b), ud);
   save(b);
   kick(b);
   pthread_mutex_unlock(&b->mu);

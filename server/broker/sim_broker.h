@@ -25,7 +25,11 @@ typedef struct st_sim_broker_opts {
   const st_sim_config *cfg;
   /* Starting state of a new account (NULL: the demo portfolio). */
   const st_sim_start *start;
-  int tick_ms;           /* Market step period; default 20. */
+  int tick_ms; /* Market step period; default 20. */
+  /* Time source (ns since the epoch); NULL: the wall clock. Tests share
+   * one fake clock between this broker and the engine. */
+  int64_t (*now)(void *ud);
+  void *now_ud;
   int max_quote_symbols; /* Default ST_BROKER_MAX_QUOTE_SYMBOLS. */
 } st_sim_broker_opts;
 

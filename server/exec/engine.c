@@ -491,13 +491,6 @@ static void *worker(void *arg) {
     if (!x->resumed) {
       load_assets(e, x);
     }
-    for (size_t i = 0; i < x->nchains; i++) {
-      chain *c = &x->chains[i];
-
-      if (c->resume_continue) {
-        c->resume_continue = 0;
-      }
-    }
     st__run(e, x);
     pthread_mutex_lock(&e->mu);
     e->current = NULL;

@@ -56,6 +56,7 @@ typedef struct chain {
   int64_t quote_deadline_ns;
   int64_t cancel_sent_ns;
   int64_t filled_at_ns;
+  int64_t rest_read_ns; /* Last REST quote read for this chain. */
   st_dec anchor; /* Far touch when the current limit was priced. */
   int success, failed, skipped;
   char reason[200];

@@ -457,18 +457,36 @@ static st_quote_rules rules_of(const execution *x) {
   return r;
 }
 
-/* A usable quote for c now (stream, then REST); 0 when there is none. */
+/* A REST read tells the NBBO as of the moment it was read: its age counts
+ * from then, not from the last change at the exchange. */
+static void fresh_as_read(st_quote *q) {
+  if (q->source == ST_QUOTE_REST && q->received_ns > q->ts_ns) {
+    q->ts_ns = q->received_ns;
+  }
+}
+
+/* A usable quote for c now: the stream's, or (at most once a second per
+ * chain, to spare the rate limit) a REST read. 0 when there is none. */
 static int usable_quote(st_engine *e, execution *x, chain *c, st_quote *q) {
   st_quote_rules r = rules_of(x);
   const char *sym = c->symbol;
+  int64_t now = st__now(e);
 
-  if (st_pricing_get(e->o.pricing, sym, q) == ST_OK &&
-      st_quote_check(q, &r, st__now(e)) == ST_QV_OK) {
-    return 1;
+  if (st_pricing_get(e->o.pricing, sym, q) == ST_OK) {
+    fresh_as_read(q);
+    if (st_quote_check(q, &r, now) == ST_QV_OK) {
+      return 1;
+    }
   }
-  if (st_pricing_fetch(e->o.pricing, &sym, 1, q, NULL) == ST_OK &&
-      st_quote_check(q, &r, st__now(e)) == ST_QV_OK) {
-    return 1;
+  if (now - c->rest_read_ns < ST_NS_PER_SEC) {
+    return 0;
+  }
+  c->rest_read_ns = now;
+  if (st_pricing_fetch(e->o.pricing, &sym, 1, q, NULL) == ST_OK) {
+    fresh_as_read(q);
+    if (st_quote_check(q, &r, now) == ST_QV_OK) {
+      return 1;
+    }
   }
   return 0;
 }
@@ -1263,13 +1281,16 @@ static void prepare_buys(st_engine *e, execution *x) {
     return;
   }
   /* Poll until the released buying power shows up (4 tries, 1-2-4 s,
-   * capped), then size to what is there. */
-  for (int t = 0; t < 4 && !x->cancel_requested && !st__stopping(e); t++) {
+   * capped), then size to what is there. With nothing released there is
+   * nothing to wait for. */
+  for (int t = 0; t < (st_dec_is_pos(x->released) ? 4 : 1) &&
+                  !x->cancel_requested && !st__stopping(e);
+       t++) {
     ok = buying_power(e, &avail);
     if (ok && st_dec_cmp(avail, need) >= 0) {
       break;
     }
-    if (t < 3) {
+    if (t < 3 && st_dec_is_pos(x->released)) {
       int64_t until = st__now(e) + backoff;
 
       while (st__now(e) < until && !x->cancel_requested) {
@@ -1659,7 +1680,15 @@ void st__run(st_engine *e, execution *x) {
   for (size_t i = 0; i < x->nchains; i++) {
     chain *c = &x->chains[i];
 
-    if (c->state == CH_WORKING && c->status == ST_OS_UNKNOWN) {
+    if (c->state == CH_CANCELING && c->resume_continue) {
+      /* Its last order ended before the restart with shares left. */
+      c->resume_continue = 0;
+      if (c->next == NEXT_NONE) {
+        finish_chain(e, x, c, 1, "market order ended unfilled");
+      } else {
+        continue_chain(e, x, c, "resumed_after_restart");
+      }
+    } else if (c->state == CH_WORKING && c->status == ST_OS_UNKNOWN) {
       st_dec q = c->requested;
 
       resolve_restored(e, x, c, &q);
