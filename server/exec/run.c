@@ -334,119 +334,156 @@ static void finish_chain(st_engine *e, execution *x, chain *c, int failed,
 static void apply_update(st_engine *e, execution *x, chain *c,
                          const st_trade_update *u);
 
-/* Sends one order of chain c: journals the intent first, then submits.
- * qty is the order's quantity; c->type and c->limit are set. Returns 0
- * when an order is working (sent or adopted). */
-static int place(st_engine *e, execution *x, chain *c, st_dec qty) {
-  st_broker *b = e->o.broker;
-  st_order_req r;
+/* What submitting one order came to. */
+typedef enum outcome {
+  OUT_SENT = 0, /* Working at the broker (sent now). */
+  OUT_ADOPTED,  /* Found at the broker under its client order id. */
+  OUT_RETRY,    /* Refused for quantity: try again with what is there. */
+  OUT_FAILED,   /* Refused; the chain is over. */
+} outcome;
+
+typedef struct placing {
+  chain *c;
+  st_dec qty;
+  outcome out;
   st_order o;
+  char why[300];
+} placing;
+
+/* Submits one journaled intent; network only, no journal writes. */
+static void submit_one(st_engine *e, execution *x, placing *p) {
+  st_broker *b = e->o.broker;
+  chain *c = p->c;
+  st_order_req r;
   st_brokerr be;
   st_err err;
-  int tries = 0;
 
-again:
-  c->attempt = c->next_attempt++;
-  st_coid_make(st_journal_namespace(e->o.journal), x->plan.plan_id, c->symbol,
-               c->side, c->attempt, c->coid);
-  c->order_id[0] = '\0';
-  c->status = ST_OS_UNKNOWN;
-  c->cur_filled = ST_DEC_ZERO;
-  c->cur_avg = ST_DEC_ZERO;
-  c->placed_ns = st__now(e);
-  /* Journal first: the intent is durable before the broker sees it. */
-  st__begin(e);
-  put_intent(e, x, c, qty, ST_INTENT_INTENDED);
-  st__commit(e);
   memset(&r, 0, sizeof(r));
   r.client_order_id = c->coid;
   r.symbol = c->symbol;
   r.side = c->side;
   r.type = c->type;
-  r.qty = qty;
+  r.qty = p->qty;
   r.limit_price = c->type == ST_OTYPE_LIMIT ? c->limit : ST_DEC_ZERO;
   r.time_in_force = "day";
-  memset(&o, 0, sizeof(o));
+  memset(&p->o, 0, sizeof(p->o));
   memset(&be, 0, sizeof(be));
-  err = b->ops->submit_order(b, &r, &o, &be);
-  if (err == ST_EDUPLICATE && o.id[0] != '\0') {
+  err = b->ops->submit_order(b, &r, &p->o, &be);
+  if (err == ST_OK) {
+    p->out = OUT_SENT;
+    return;
+  }
+  if (err == ST_EDUPLICATE && p->o.id[0] != '\0') {
     /* Sent before (a crash or a lost reply): adopt only what matches. */
-    if (strcmp(o.symbol, c->symbol) != 0 || o.side != c->side ||
-        st_dec_cmp(o.qty, qty) != 0) {
-      st__begin(e);
-      put_intent(e, x, c, qty, ST_INTENT_ABANDONED);
-      st__commit(e);
-      finish_chain(e, x, c, 1,
-                   "an order with this client_order_id exists at the broker "
-                   "and does not match the intent");
-      return -1;
+    if (strcmp(p->o.symbol, c->symbol) != 0 || p->o.side != c->side ||
+        st_dec_cmp(p->o.qty, p->qty) != 0) {
+      p->out = OUT_FAILED;
+      snprintf(p->why, sizeof(p->why),
+               "an order with this client_order_id exists at the broker and "
+               "does not match the intent");
+      return;
     }
-    err = ST_OK;
-    snprintf(c->order_id, sizeof(c->order_id), "%s", o.id);
-    c->status = o.status;
-    c->cur_filled = o.filled_qty;
-    c->cur_avg = o.filled_avg_price;
-    st__begin(e);
-    put_intent(e, x, c, qty, ST_INTENT_SENT);
-    emit_submitted(e, x, c, qty, 1);
-    st__commit(e);
-    goto working;
+    p->out = OUT_ADOPTED;
+    return;
   }
-  if (err == ST_EQTY && c->side == ST_SIDE_SELL && tries++ < 2 &&
-      st_dec_is_pos(be.available) && st_dec_cmp(be.available, qty) < 0) {
+  if (err == ST_EQTY && c->side == ST_SIDE_SELL &&
+      st_dec_is_pos(be.available) && st_dec_cmp(be.available, p->qty) < 0) {
     /* "insufficient qty available": retry with what is available. */
-    char a[ST_DEC_STRLEN];
-
-    fmt(be.available, 0, a);
-    LOGX(x, ST_LOG_WARN, "%s %s: only %s available, retrying with that",
-         side_name(c->side), c->symbol, a);
-    st__begin(e);
-    put_intent(e, x, c, qty, ST_INTENT_ABANDONED);
-    st__commit(e);
-    qty = be.available;
-    st_dec_add(filled_of(c), qty, &c->requested);
-    goto again;
+    p->out = OUT_RETRY;
+    p->qty = be.available;
+    return;
   }
-  if (err != ST_OK) {
-    char why[300];
+  if ((err == ST_ETRANSIENT || err == ST_ERATELIMIT || err == ST_EPROTO) &&
+      b->ops->get_order_by_client_id(b, c->coid, &p->o, NULL) == ST_OK) {
+    /* It landed after all. */
+    p->out = OUT_ADOPTED;
+    return;
+  }
+  p->out = OUT_FAILED;
+  snprintf(p->why, sizeof(p->why), "%s: %s", st_strerror(err),
+           be.message[0] ? be.message : "no detail");
+}
 
-    snprintf(why, sizeof(why), "%s: %s", st_strerror(err),
-             be.message[0] ? be.message : "no detail");
-    if (err == ST_ETRANSIENT || err == ST_ERATELIMIT || err == ST_EPROTO) {
-      /* Unknown whether it landed: ask the broker by client order id. */
-      if (b->ops->get_order_by_client_id(b, c->coid, &o, NULL) == ST_OK) {
-        snprintf(c->order_id, sizeof(c->order_id), "%s", o.id);
-        c->status = o.status;
-        st__begin(e);
-        put_intent(e, x, c, qty, ST_INTENT_SENT);
-        emit_submitted(e, x, c, qty, 1);
-        st__commit(e);
-        goto working;
-      }
+/* Sends the next order of each chain in ps[0..n): the intents are
+ * journaled first, in one transaction; then the orders are submitted; then
+ * the outcomes are journaled, in one transaction. Each chain's c->type and
+ * c->limit are set, ps[i].qty is the order's quantity. */
+static void place_many(st_engine *e, execution *x, placing *ps, size_t n) {
+  size_t retries = 0;
+
+  for (int round = 0; round < 3 && n > 0; round++) {
+    st__begin(e);
+    for (size_t i = 0; i < n; i++) {
+      chain *c = ps[i].c;
+
+      c->attempt = c->next_attempt++;
+      st_coid_make(st_journal_namespace(e->o.journal), x->plan.plan_id,
+                   c->symbol, c->side, c->attempt, c->coid);
+      c->order_id[0] = '\0';
+      c->status = ST_OS_UNKNOWN;
+      c->cur_filled = ST_DEC_ZERO;
+      c->cur_avg = ST_DEC_ZERO;
+      c->placed_ns = st__now(e);
+      put_intent(e, x, c, ps[i].qty, ST_INTENT_INTENDED);
+    }
+    /* Journal first: every intent is durable before the broker sees it. */
+    st__commit(e);
+    for (size_t i = 0; i < n; i++) {
+      submit_one(e, x, &ps[i]);
     }
     st__begin(e);
-    put_intent(e, x, c, qty, ST_INTENT_ABANDONED);
+    retries = 0;
+    for (size_t i = 0; i < n; i++) {
+      placing *p = &ps[i];
+      chain *c = p->c;
+
+      if (p->out == OUT_FAILED || p->out == OUT_RETRY) {
+        put_intent(e, x, c, p->qty, ST_INTENT_ABANDONED);
+        if (p->out == OUT_FAILED || round == 2) {
+          finish_chain(e, x, c, 1,
+                       p->out == OUT_FAILED ? p->why : "quantity refused");
+          continue;
+        }
+        LOGX(x, ST_LOG_WARN, "%s %s: less available, retrying with that",
+             side_name(c->side), c->symbol);
+        st_dec_add(filled_of(c), p->qty, &c->requested);
+        ps[retries++] = *p; /* Again, with the available quantity. */
+        continue;
+      }
+      snprintf(c->order_id, sizeof(c->order_id), "%s", p->o.id);
+      c->status = p->o.status;
+      if (p->out == OUT_ADOPTED) {
+        c->cur_filled = p->o.filled_qty;
+        c->cur_avg = p->o.filled_avg_price;
+      }
+      put_intent(e, x, c, p->qty, ST_INTENT_SENT);
+      emit_submitted(e, x, c, p->qty, p->out == OUT_ADOPTED);
+      if (c->norders < MAX_CHAIN_ORDERS) {
+        snprintf(c->order_ids[c->norders++], ST_ORDER_ID_LEN, "%s",
+                 c->order_id);
+      }
+      if (c->type == ST_OTYPE_LIMIT && c->ntried < MAX_TRIED) {
+        c->tried[c->ntried++] = c->limit;
+      }
+      c->state = CH_WORKING;
+      c->next = NEXT_NONE;
+    }
     st__commit(e);
-    finish_chain(e, x, c, 1, why);
-    return -1;
+    n = retries;
   }
-  snprintf(c->order_id, sizeof(c->order_id), "%s", o.id);
-  c->status = o.status;
-  st__begin(e);
-  put_intent(e, x, c, qty, ST_INTENT_SENT);
-  emit_submitted(e, x, c, qty, 0);
-  st__commit(e);
-working:
-  if (c->norders < MAX_CHAIN_ORDERS) {
-    snprintf(c->order_ids[c->norders++], ST_ORDER_ID_LEN, "%s", c->order_id);
-  }
-  if (c->type == ST_OTYPE_LIMIT && c->ntried < MAX_TRIED) {
-    c->tried[c->ntried++] = c->limit;
-  }
-  c->state = CH_WORKING;
-  c->next = NEXT_NONE;
   st__snapshot(e, x);
-  return 0;
+}
+
+/* Sends one order of chain c (see place_many). Returns 0 when an order is
+ * working (sent or adopted). */
+static int place(st_engine *e, execution *x, chain *c, st_dec qty) {
+  placing p;
+
+  memset(&p, 0, sizeof(p));
+  p.c = c;
+  p.qty = qty;
+  place_many(e, x, &p, 1);
+  return c->state == CH_WORKING ? 0 : -1;
 }
 
 static st_quote_rules rules_of(const execution *x) {
@@ -553,17 +590,18 @@ static void size_chain(st_engine *e, execution *x, chain *c, st_dec price,
   }
 }
 
-/* Starts chain c's first order now if it can: a usable quote gives a limit
+/* Prepares chain c's first order if it can: a usable quote gives a limit
  * order (smart) or sizes a market order; without one it waits until its
- * quote deadline, then falls back per the configuration. */
-static void start_chain(st_engine *e, execution *x, chain *c,
-                        const st_position *pos, int force) {
+ * quote deadline, then falls back per the configuration. Returns 1 when
+ * the order is ready to send (type, limit and requested set). */
+static int start_chain(st_engine *e, execution *x, chain *c,
+                       const st_position *pos, int force) {
   st_quote q;
   int have = usable_quote(e, x, c, &q);
   st_dec price;
 
   if (!have && !force && st__now(e) < c->quote_deadline_ns) {
-    return; /* Wait for a usable quote. */
+    return 0; /* Wait for a usable quote. */
   }
   if (have) {
     if (st_quote_mid(&q, &price) != ST_OK) {
@@ -573,12 +611,12 @@ static void start_chain(st_engine *e, execution *x, chain *c,
     emit_notice(e, x, "error", "no_quote", c->symbol,
                 "no quote to size the order from");
     finish_chain(e, x, c, 1, "no quote to size the order from");
-    return;
+    return 0;
   }
   if (!c->sized) {
     size_chain(e, x, c, price, pos);
     if (c->state == CH_DONE) {
-      return;
+      return 0;
     }
   }
   if (x->cfg.smart && have) {
@@ -595,7 +633,7 @@ static void start_chain(st_engine *e, execution *x, chain *c,
                     "no usable quote and market orders without a quote are "
                     "disabled");
         finish_chain(e, x, c, 1, "no usable quote");
-        return;
+        return 0;
       }
       emit_notice(e, x, "warning", "no_quote", c->symbol,
                   "no usable quote: placing a market order");
@@ -604,7 +642,7 @@ static void start_chain(st_engine *e, execution *x, chain *c,
     c->escalated = x->cfg.smart;
   }
   c->limit = c->type == ST_OTYPE_LIMIT ? c->limit : ST_DEC_ZERO;
-  place(e, x, c, c->requested);
+  return 1;
 }
 
 /* After a confirmed cancel (or a broker cancel): the next order of the
@@ -937,6 +975,7 @@ static void resolve_restored(st_engine *e, execution *x, chain *c,
 /* Runs one phase until every chain of side is done or its deadline. */
 static void run_phase(st_engine *e, execution *x, st_side side,
                       const st_position *pos, size_t npos) {
+  placing *ready;
   int64_t start = st__now(e);
   int64_t deadline = start + x->cfg.max_wait_ns;
   int64_t last_poll = 0, drain_until = 0;
@@ -949,9 +988,15 @@ static void run_phase(st_engine *e, execution *x, st_side side,
       c->quote_deadline_ns = start + x->cfg.fill_wait_ns;
     }
   }
+  ready = st_calloc(x->nchains + 1, sizeof(*ready));
+  if (ready == NULL) {
+    LOGX(x, ST_LOG_ERROR, "out of memory running the phase");
+    return;
+  }
   for (;;) {
     int64_t now = st__now(e), wake = now + SLICE_NS;
     int open = 0;
+    size_t nready = 0;
     inbox_item *it, *next;
 
     for (size_t i = 0; i < x->nchains; i++) {
@@ -967,13 +1012,22 @@ static void run_phase(st_engine *e, execution *x, st_side side,
         }
       }
       if (c->state == CH_PENDING && !draining) {
-        start_chain(e, x, c, p, 0);
+        if (start_chain(e, x, c, p, 0)) {
+          ready[nready].c = c;
+          ready[nready].qty = c->requested;
+          nready++;
+        }
       } else if (!draining) {
         check_timers(e, x, c);
       } else if (c->state == CH_PENDING) {
         finish_chain(e, x, c, 1, "not placed before the deadline");
       }
       open += c->state != CH_DONE;
+    }
+    /* All the orders ready now go out together: one commit for their
+     * intents, one for the outcomes. */
+    if (nready > 0) {
+      place_many(e, x, ready, nready);
     }
     st__snapshot(e, x);
     if (open == 0) {
@@ -982,7 +1036,7 @@ static void run_phase(st_engine *e, execution *x, st_side side,
     if (!draining &&
         (now >= deadline || x->cancel_requested || st__stopping(e))) {
       if (st__stopping(e)) {
-        return; /* Resumes at the next start. */
+        break; /* Resumes at the next start. */
       }
       draining = 1;
       drain_until = now + DRAIN_NS;
@@ -1036,6 +1090,7 @@ static void run_phase(st_engine *e, execution *x, st_side side,
       st_free(it);
     }
   }
+  st_free(ready);
 }
 
 static st_dec sum_value(execution *x, st_side side) {
