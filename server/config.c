@@ -100,8 +100,15 @@ static const opt opts[] = {
      "900", "seconds a plan stays valid when it sets no time_to_live"},
     {"allow-margin", "SETTLED_ALLOW_MARGIN", OPT_BOOL, F(allow_margin), 0, 1,
      "false", "size buys on margin buying power instead of cash"},
-    {"api-threads", "SETTLED_API_THREADS", OPT_INT, F(api_threads), 1, 64, "4",
-     "threads for handlers that wait on the broker"},
+    {"api-threads", "SETTLED_API_THREADS", OPT_INT, F(api_threads), 1, 64, "8",
+     "threads for handlers that wait on the broker or the journal"},
+    {"event-retention-count", "SETTLED_EVENT_RETENTION_COUNT", OPT_INT,
+     F(retention_count), 1000, 2000000000, "1000000",
+     "most events kept in the journal (those of running executions are "
+     "always kept)"},
+    {"event-retention-age", "SETTLED_EVENT_RETENTION_AGE", OPT_INT,
+     F(retention_age_s), 60, 31536000, "2592000",
+     "seconds events are kept in the journal (30 days)"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

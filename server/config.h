@@ -35,6 +35,8 @@ typedef struct st_config {
   int plan_ttl_ms;             /* --plan-ttl (seconds) */
   int allow_margin;            /* --allow-margin */
   int api_threads;             /* --api-threads */
+  int retention_count;         /* --event-retention-count */
+  int retention_age_s;         /* --event-retention-age (seconds) */
   int help;                    /* --help was given. */
   int version;                 /* --version was given. */
 } st_config;

@@ -1,6 +1,8 @@
 /* main.c - the settled binary: configuration, the broker, the journal, the
  * engine and the gRPC server; signals. */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +19,14 @@
 #include "server/broker/alpaca.h"
 #include "server/broker/sim_broker.h"
 #include "server/config.h"
+#include "server/events/hub.h"
 #include "server/events/journal.h"
 #include "server/exec/engine.h"
 #include "server/pricing/pricing.h"
 #include "server/rpc/health.h"
 #include "server/rpc/reflection.h"
 #include "server/rpc/server.h"
+#include "server/util/clock.h"
 #include "server/util/log.h"
 #include "server/util/pool.h"
 #include "settled/v1/account.pb-c.h"
@@ -56,7 +60,45 @@ typedef struct app {
   st_api api;
   st_server *srv;
   st_health *health;
+  st_hub *hub;
+  pthread_t housekeeper;
+  int housekeeping;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int stopping;
 } app;
+
+/* Every minute: event retention and stale quotes. */
+static void *housekeep(void *arg) {
+  app *a = arg;
+
+  pthread_mutex_lock(&a->mu);
+  while (!a->stopping) {
+    struct timespec ts;
+    uint64_t deleted = 0;
+    int64_t now;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 60;
+    pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+    if (a->stopping) {
+      break;
+    }
+    pthread_mutex_unlock(&a->mu);
+    now = st_now_ns();
+    st_journal_prune(a->journal, (uint64_t)a->cfg.retention_count,
+                     now - (int64_t)a->cfg.retention_age_s * ST_NS_PER_SEC,
+                     &deleted);
+    if (deleted > 0) {
+      ST_INFO("main", "retention: %llu old events pruned",
+              (unsigned long long)deleted);
+    }
+    st_pricing_prune(a->pricing, now, ST_PRICING_PRUNE_MAX_AGE_NS);
+    pthread_mutex_lock(&a->mu);
+  }
+  pthread_mutex_unlock(&a->mu);
+  return NULL;
+}
 
 /* Writes the bound address to path atomically (temp file + rename). */
 static st_err write_ready_file(const char *path, const char *addr,
@@ -197,6 +239,10 @@ static st_err start(app *a, st_errbuf *eb) {
   if ((err = st_pricing_create(a->broker, &po, &a->pricing)) != ST_OK) {
     return st_errf(eb, err, "cannot start the pricing layer");
   }
+  if ((err = st_hub_create(st_journal_last_seq(a->journal), &a->hub)) !=
+      ST_OK) {
+    return err;
+  }
   memset(&eo, 0, sizeof(eo));
   eo.broker = a->broker;
   eo.pricing = a->pricing;
@@ -207,6 +253,8 @@ static st_err start(app *a, st_errbuf *eb) {
   st_dec_parse(c->max_order_notional, &eo.limits.max_order_notional);
   st_dec_parse(c->max_plan_notional, &eo.limits.max_plan_notional);
   eo.allow_margin = c->allow_margin;
+  eo.publish = st_api_publish;
+  eo.publish_ud = &a->api;
   eo.check_market_open = 1;
   if ((err = st_engine_create(&eo, &a->engine, eb)) != ST_OK ||
       (err = st_pool_create(c->api_threads, &a->pool)) != ST_OK) {
@@ -216,6 +264,8 @@ static st_err start(app *a, st_errbuf *eb) {
   a->api.pricing = a->pricing;
   a->api.broker = a->broker;
   a->api.pool = a->pool;
+  a->api.journal = a->journal;
+  a->api.hub = a->hub;
   if ((err = st_health_create(a->srv, &a->health)) != ST_OK ||
       (err = st_reflection_register(a->srv)) != ST_OK ||
       (err = st_api_register(a->srv, &a->api)) != ST_OK) {
@@ -227,10 +277,20 @@ static st_err start(app *a, st_errbuf *eb) {
       (err = st_server_start(a->srv, eb)) != ST_OK) {
     return err;
   }
+  if (pthread_create(&a->housekeeper, NULL, housekeep, a) == 0) {
+    a->housekeeping = 1;
+  }
   return ST_OK;
 }
 
 static void stop(app *a) {
+  if (a->housekeeping) {
+    pthread_mutex_lock(&a->mu);
+    a->stopping = 1;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->housekeeper, NULL);
+  }
   /* Calls first (clients see UNAVAILABLE), then the engine (executions in
    * flight stay RUNNING in the journal and resume at the next start). */
   if (a->srv != NULL) {
@@ -247,11 +307,13 @@ static void stop(app *a) {
     a->broker->ops->destroy(a->broker);
   }
   st_pricing_destroy(a->pricing);
+  st_hub_free(a->hub);
   st_journal_close(a->journal);
 }
 
 int main(int argc, char **argv) {
-  static app a;
+  static app a = {.mu = PTHREAD_MUTEX_INITIALIZER,
+                  .cv = PTHREAD_COND_INITIALIZER};
   st_errbuf eb = {{0}};
   sigset_t sigs;
   int sig = 0;

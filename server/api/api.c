@@ -54,7 +54,9 @@ st_err st_api_register(st_server *srv, st_api *api) {
 
   if ((err = st__api_executor(srv, api)) != ST_OK ||
       (err = st__api_account(srv, api)) != ST_OK ||
-      (err = st__api_pricing(srv, api)) != ST_OK) {
+      (err = st__api_pricing(srv, api)) != ST_OK ||
+      (err = st__api_events(srv, api)) != ST_OK ||
+      (err = st__api_quotes(srv, api)) != ST_OK) {
     return err;
   }
   return ST_OK;

@@ -10,6 +10,8 @@
 #define ST_API_API_H
 
 #include "server/broker/broker.h"
+#include "server/events/hub.h"
+#include "server/events/journal.h"
 #include "server/exec/engine.h"
 #include "server/pricing/pricing.h"
 #include "server/rpc/server.h"
@@ -21,8 +23,16 @@ typedef struct st_api {
   st_pricing *pricing;
   st_broker *broker;
   st_pool *pool;
+  st_journal *journal;
+  st_hub *hub;
   int live; /* 1 when trading a live (real money) account. */
 } st_api;
+
+/* The engine's publish hook (st_publish_fn): hands a committed event to
+ * the hub once, as one shared slice, for every live subscriber. ud is the
+ * st_api. */
+void st_api_publish(void *ud, const Settled__V1__Event *ev, const uint8_t *body,
+                    size_t len);
 
 /* Attaches the Executor, Pricing and Account handlers to srv (before
  * st_server_start). api must outlive the server's calls. */
@@ -32,6 +42,8 @@ st_err st_api_register(st_server *srv, st_api *api);
 st_err st__api_executor(st_server *srv, st_api *api);
 st_err st__api_account(st_server *srv, st_api *api);
 st_err st__api_pricing(st_server *srv, st_api *api);
+st_err st__api_events(st_server *srv, st_api *api);
+st_err st__api_quotes(st_server *srv, st_api *api);
 
 /* Internal: runs fn(api, call, req) on the pool with a reference on call
  * (fn runs even if the call ended meanwhile). When it cannot be queued the

@@ -1,5 +1,5 @@
-"""Routing and request decoding: unknown methods, the settled.v1 methods not
-built yet, empty requests, and requests the server cannot decode."""
+"""Routing and request decoding: unknown methods, empty requests, and
+requests the server cannot decode."""
 
 import time
 
@@ -58,21 +58,6 @@ def test_many_unknown_methods_do_not_exhaust_the_server(channel):
         health_pb2.HealthCheckResponse.SERVING
 
 
-# The streaming RPCs come with the event streams; until then they answer
-# UNIMPLEMENTED rather than canned data.
-STREAM_SETTLED = [
-    "/settled.v1.Executor/WatchExecution",
-    "/settled.v1.Executor/SubscribeEvents",
-    "/settled.v1.Pricing/StreamQuotes",
-]
-
-
-@pytest.mark.parametrize("method", STREAM_SETTLED)
-def test_settled_stream_is_unimplemented(channel, method):
-    expect_code(lambda: raw_stream(channel, method), grpc.StatusCode.UNIMPLEMENTED,
-                within=scaled(4))
-
-
 # An empty request names the missing field.
 @pytest.mark.parametrize("method,field", [
     ("/settled.v1.Executor/ExecutePlan", "plan"),
@@ -84,6 +69,17 @@ def test_settled_stream_is_unimplemented(channel, method):
 ])
 def test_settled_empty_request_names_the_field(channel, method, field):
     err = expect_code(lambda: raw_unary(channel, method),
+                      grpc.StatusCode.INVALID_ARGUMENT, within=scaled(4))
+    assert err.details().startswith(field), err.details()
+
+
+# Streams check their request too.
+@pytest.mark.parametrize("method,field", [
+    ("/settled.v1.Executor/WatchExecution", "plan_id"),
+    ("/settled.v1.Pricing/StreamQuotes", "symbols"),
+])
+def test_settled_empty_stream_request_names_the_field(channel, method, field):
+    err = expect_code(lambda: raw_stream(channel, method),
                       grpc.StatusCode.INVALID_ARGUMENT, within=scaled(4))
     assert err.details().startswith(field), err.details()
 

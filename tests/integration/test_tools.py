@@ -100,10 +100,10 @@ def test_grpcurl_unknown_execution_is_not_found(grpcurl):
     assert "NotFound" in res.stderr and "p-1" in res.stderr, res.stderr
 
 
-def test_grpcurl_stream_not_built_yet_is_unimplemented(grpcurl):
-    res = grpcurl("settled.v1.Executor/SubscribeEvents", flags=("-d", "{}"))
+def test_grpcurl_watch_unknown_execution_is_not_found(grpcurl):
+    res = grpcurl("settled.v1.Executor/WatchExecution", flags=("-d", '{"plan_id":"nope"}'))
     assert res.returncode != 0
-    assert "Unimplemented" in res.stderr, res.stderr
+    assert "NotFound" in res.stderr, res.stderr
 
 
 def test_grpc_health_probe(settled):
