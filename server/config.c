@@ -109,6 +109,17 @@ static const opt opts[] = {
     {"event-retention-age", "SETTLED_EVENT_RETENTION_AGE", OPT_INT,
      F(retention_age_s), 60, 31536000, "2592000",
      "seconds events are kept in the journal (30 days)"},
+    {"tokens-file", "SETTLED_TOKENS_FILE", OPT_STR, F(tokens_file), 0, 0, "",
+     "file of bearer tokens (one a line, # comments): when set, every "
+     "settled.v1 call needs 'authorization: Bearer <token>'"},
+    {"tls-cert", "SETTLED_TLS_CERT", OPT_STR, F(tls_cert), 0, 0, "",
+     "PEM certificate chain: serve TLS (with --tls-key)"},
+    {"tls-key", "SETTLED_TLS_KEY", OPT_STR, F(tls_key), 0, 0, "",
+     "PEM private key of --tls-cert"},
+    {"tls-client-ca", "SETTLED_TLS_CLIENT_CA", OPT_STR, F(tls_client_ca), 0, 0,
+     "", "PEM CA: clients must present a certificate it signed"},
+    {"insecure", "SETTLED_INSECURE", OPT_BOOL, F(insecure), 0, 1, "false",
+     "allow plaintext on an address beyond loopback"},
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

@@ -37,6 +37,11 @@ typedef struct st_config {
   int api_threads;             /* --api-threads */
   int retention_count;         /* --event-retention-count */
   int retention_age_s;         /* --event-retention-age (seconds) */
+  char tokens_file[1024];      /* --tokens-file: bearer tokens, one a line */
+  char tls_cert[1024];         /* --tls-cert: PEM certificate chain */
+  char tls_key[1024];          /* --tls-key: PEM private key */
+  char tls_client_ca[1024];    /* --tls-client-ca: require client certs */
+  int insecure;                /* --insecure: plaintext beyond loopback */
   int help;                    /* --help was given. */
   int version;                 /* --version was given. */
 } st_config;

@@ -26,6 +26,7 @@
 #include "server/rpc/health.h"
 #include "server/rpc/reflection.h"
 #include "server/rpc/server.h"
+#include "server/util/alloc.h"
 #include "server/util/clock.h"
 #include "server/util/log.h"
 #include "server/util/pool.h"
@@ -49,6 +50,14 @@ static const ProtobufCServiceDescriptor *const services[] = {
     &grpc__reflection__v1alpha__server_reflection__descriptor,
 };
 
+#define MAX_TOKENS 64
+
+/* Bearer tokens accepted for settled.v1 calls. */
+typedef struct tokens {
+  char *tok[MAX_TOKENS];
+  size_t n;
+} tokens;
+
 /* Everything the process runs, torn down in reverse. */
 typedef struct app {
   st_config cfg;
@@ -66,7 +75,109 @@ typedef struct app {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int stopping;
+  tokens toks;
+  char *tls_cert, *tls_key, *tls_ca;
 } app;
+
+/* Reads a whole small file into a NUL-terminated buffer (st_free). */
+static char *slurp(const char *path, st_errbuf *eb, const char *flag) {
+  FILE *f = fopen(path, "r");
+  char *buf = NULL;
+  long n;
+
+  if (f == NULL) {
+    st_errf(eb, ST_EINVAL, "%s: cannot read %s: %s", flag, path,
+            strerror(errno));
+    return NULL;
+  }
+  if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < 1 << 20 &&
+      fseek(f, 0, SEEK_SET) == 0 && (buf = st_malloc((size_t)n + 1)) != NULL) {
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+      st_free(buf);
+      buf = NULL;
+    } else {
+      buf[n] = '\0';
+    }
+  }
+  fclose(f);
+  if (buf == NULL) {
+    st_errf(eb, ST_EINVAL, "%s: cannot read %s", flag, path);
+  }
+  return buf;
+}
+
+/* Loads the tokens file: one token a line, blank lines and # comments
+ * ignored. */
+static st_err load_tokens(app *a, st_errbuf *eb) {
+  char *text = slurp(a->cfg.tokens_file, eb, "--tokens-file"), *save = NULL;
+
+  if (text == NULL) {
+    return ST_EINVAL;
+  }
+  for (char *line = strtok_r(text, "\r\n", &save); line != NULL;
+       line = strtok_r(NULL, "\r\n", &save)) {
+    while (*line == ' ' || *line == '\t') {
+      line++;
+    }
+    for (char *end = line + strlen(line);
+         end > line && (end[-1] == ' ' || end[-1] == '\t'); end--) {
+      end[-1] = '\0';
+    }
+    if (*line == '\0' || *line == '#') {
+      continue;
+    }
+    if (a->toks.n == MAX_TOKENS || strlen(line) < 16) {
+      st_free(text);
+      return st_errf(eb, ST_EINVAL,
+                     "--tokens-file: at most %d tokens, each at least 16 "
+                     "characters",
+                     MAX_TOKENS);
+    }
+    a->toks.tok[a->toks.n++] = st_strdup(line);
+  }
+  st_free(text);
+  if (a->toks.n == 0) {
+    return st_errf(eb, ST_EINVAL, "--tokens-file: no token in %s",
+                   a->cfg.tokens_file);
+  }
+  return ST_OK;
+}
+
+/* Compares in time that does not depend on where the strings differ. */
+static int same(const char *x, const char *y) {
+  size_t nx = strlen(x), ny = strlen(y);
+  unsigned char d = nx != ny;
+
+  for (size_t i = 0; i < nx; i++) {
+    d |= (unsigned char)(x[i] ^ (i < ny ? y[i] : 0));
+  }
+  return d == 0;
+}
+
+static int authorize(void *ud, const st_call *call, char *why, size_t cap) {
+  const tokens *t = ud;
+  char hdr[600];
+
+  if (st_call_metadata(call, "authorization", hdr, sizeof(hdr)) != ST_OK) {
+    snprintf(why, cap, "missing bearer token (authorization metadata)");
+    return 0;
+  }
+  if (strncmp(hdr, "Bearer ", 7) == 0) {
+    for (size_t i = 0; i < t->n; i++) {
+      if (same(hdr + 7, t->tok[i])) {
+        return 1;
+      }
+    }
+  }
+  snprintf(why, cap, "invalid bearer token");
+  return 0;
+}
+
+/* True for loopback listen addresses. */
+static int loopback(const char *addr) {
+  return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "[::1]:", 6) == 0 ||
+         strncmp(addr, "localhost:", 10) == 0;
+}
 
 /* Every minute: event retention and stale quotes. */
 static void *housekeep(void *arg) {
@@ -211,6 +322,30 @@ static st_err start(app *a, st_errbuf *eb) {
   char path[1100];
   st_err err;
 
+  /* Security settings first. */
+  if (c->tokens_file[0] != '\0' && (err = load_tokens(a, eb)) != ST_OK) {
+    return err;
+  }
+  if ((c->tls_cert[0] != '\0') != (c->tls_key[0] != '\0')) {
+    return st_errf(eb, ST_EINVAL, "--tls-cert and --tls-key go together");
+  }
+  if (c->tls_client_ca[0] != '\0' && c->tls_cert[0] == '\0') {
+    return st_errf(eb, ST_EINVAL, "--tls-client-ca needs --tls-cert");
+  }
+  if (c->tls_cert[0] != '\0' &&
+      ((a->tls_cert = slurp(c->tls_cert, eb, "--tls-cert")) == NULL ||
+       (a->tls_key = slurp(c->tls_key, eb, "--tls-key")) == NULL ||
+       (c->tls_client_ca[0] != '\0' &&
+        (a->tls_ca = slurp(c->tls_client_ca, eb, "--tls-client-ca")) ==
+            NULL))) {
+    return ST_EINVAL;
+  }
+  if (a->tls_cert == NULL && !loopback(c->listen) && !c->insecure) {
+    return st_errf(eb, ST_EINVAL,
+                   "refusing plaintext on %s, beyond loopback: give "
+                   "--tls-cert and --tls-key, or --insecure",
+                   c->listen);
+  }
   /* Bind the port first: a bad address fails before anything else. */
   st_server_opts_init(&so);
   so.listen_addr = c->listen;
@@ -223,6 +358,14 @@ static st_err start(app *a, st_errbuf *eb) {
   so.descset_len = st_descriptor_set_len;
   so.services = services;
   so.nservices = sizeof(services) / sizeof(services[0]);
+  so.tls_cert_pem = a->tls_cert;
+  so.tls_key_pem = a->tls_key;
+  so.tls_client_ca_pem = a->tls_ca;
+  if (a->toks.n > 0) {
+    so.authorize = authorize;
+    so.auth_ud = &a->toks;
+    so.auth_prefix = "/settled.";
+  }
   if ((err = st_server_create(&so, &a->srv, eb)) != ST_OK) {
     return err;
   }
@@ -309,6 +452,12 @@ static void stop(app *a) {
   st_pricing_destroy(a->pricing);
   st_hub_free(a->hub);
   st_journal_close(a->journal);
+  for (size_t i = 0; i < a->toks.n; i++) {
+    st_free(a->toks.tok[i]);
+  }
+  st_free(a->tls_cert);
+  st_free(a->tls_key);
+  st_free(a->tls_ca);
 }
 
 int main(int argc, char **argv) {
@@ -348,8 +497,10 @@ int main(int argc, char **argv) {
     stop(&a);
     return err == ST_EINVAL || err == ST_EIO ? 2 : 1;
   }
-  ST_INFO("main", "settled %s serving on %s (broker %s, data in %s)",
-          SETTLED_VERSION, st_server_address(a.srv), a.broker->name,
+  ST_INFO("main", "settled %s serving on %s (%s%s, broker %s, data in %s)",
+          SETTLED_VERSION, st_server_address(a.srv),
+          a.tls_cert != NULL ? "TLS" : "plaintext",
+          a.toks.n > 0 ? ", bearer tokens required" : "", a.broker->name,
           a.cfg.data_dir);
   if (a.cfg.ready_file[0] != '\0' &&
       write_ready_file(a.cfg.ready_file, st_server_address(a.srv), &eb) !=

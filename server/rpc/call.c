@@ -564,6 +564,12 @@ void st__call_accepted(st_call *c) {
     st_call_unref(c);
     return;
   }
+  if (!st__server_authorize(c->srv, c, why, sizeof(why))) {
+    ST_DEBUG("rpc", "%s from %s: %s", m->ds->path, st_call_peer(c), why);
+    st_call_finish(c, GRPC_STATUS_UNAUTHENTICATED, "%s", why);
+    st_call_unref(c);
+    return;
+  }
   if (!m->ds->client_streaming) {
     if (c->payload == NULL) {
       st_call_finish(c, GRPC_STATUS_INVALID_ARGUMENT,

@@ -79,6 +79,9 @@ struct st_call {
 /* Server internals used by call.c. */
 void st__server_call_freed(st_server *s, st_call *c);
 
+/* 1 when the call may proceed; else writes why (auth hook of the opts). */
+int st__server_authorize(st_server *s, const st_call *c, char *why, size_t cap);
+
 /* call.c: make a call for method m of s (one reference); NULL on ENOMEM. */
 st_call *st__call_new(st_server *s, st__method *m, size_t qmax);
 

@@ -233,7 +233,22 @@ st_err st_server_create(const st_server_opts *o, st_server **out,
   s->srv = grpc_server_create(&args, NULL);
   s->cq = grpc_completion_queue_create_for_next(NULL);
   grpc_server_register_completion_queue(s->srv, s->cq, NULL);
-  creds = grpc_insecure_server_credentials_create();
+  if (o->tls_cert_pem != NULL) {
+    grpc_ssl_pem_key_cert_pair pair = {o->tls_key_pem, o->tls_cert_pem};
+
+    creds = grpc_ssl_server_credentials_create_ex(
+        o->tls_client_ca_pem, &pair, 1,
+        o->tls_client_ca_pem != NULL
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+        NULL);
+    if (creds == NULL) {
+      err = st_errf(eb, ST_EINVAL, "the TLS certificate or key is not valid");
+      goto fail;
+    }
+  } else {
+    creds = grpc_insecure_server_credentials_create();
+  }
   atomic_store(&grpc_quiet, 1);
   s->port = grpc_server_add_http2_port(s->srv, o->listen_addr, creds);
   atomic_store(&grpc_quiet, 0);
@@ -351,6 +366,17 @@ static void on_accept(st__tag *t, int ok) {
   pthread_mutex_unlock(&s->mu);
   ST_DEBUG("rpc", "call %s", c->method->ds->path);
   st__call_accepted(c);
+}
+
+int st__server_authorize(st_server *s, const st_call *c, char *why,
+                         size_t cap) {
+  const char *prefix = s->o.auth_prefix != NULL ? s->o.auth_prefix : "";
+
+  if (s->o.authorize == NULL ||
+      strncmp(c->method->ds->path, prefix, strlen(prefix)) != 0) {
+    return 1;
+  }
+  return s->o.authorize(s->o.auth_ud, c, why, cap);
 }
 
 void st__server_call_freed(st_server *s, st_call *c) {

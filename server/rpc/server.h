@@ -67,6 +67,19 @@ typedef struct st_server_opts {
   /* protobuf-c service descriptors used to find message descriptors. */
   const ProtobufCServiceDescriptor *const *services;
   size_t nservices;
+  /* Optional: every call whose path starts with auth_prefix (e.g.
+   * "/settled.") is first passed to authorize, on a completion-queue
+   * thread (it must not block); a 0 return ends the call UNAUTHENTICATED
+   * with the text written to why. Health and reflection stay open. */
+  int (*authorize)(void *ud, const st_call *call, char *why, size_t cap);
+  void *auth_ud;
+  const char *auth_prefix;
+  /* Optional TLS (PEM text, borrowed for st_server_create): a certificate
+   * chain and its key; with client_ca_pem, clients must present a
+   * certificate signed by it. NULL cert: plaintext. */
+  const char *tls_cert_pem;
+  const char *tls_key_pem;
+  const char *tls_client_ca_pem;
 } st_server_opts;
 
 /* Fills o with the defaults (listen 127.0.0.1:50051, 2 threads, 8 accepts,
