@@ -330,6 +330,14 @@ static void on_subscribe(st_call *call, const ProtobufCMessage *m, void *ud) {
       s->cursor = st_hub_last(api->hub);
       break;
   }
+  /* Where the stream starts, so a client that loses it before its first
+   * event can resume from here instead of "only new" again. */
+  {
+    char cur[32];
+
+    snprintf(cur, sizeof(cur), "%llu", (unsigned long long)s->cursor);
+    st_call_add_header(call, "settled-start-after", cur);
+  }
   start(api, call, s);
 }
 

@@ -71,6 +71,10 @@ void st_call_unref(st_call *c) {
   if (c->has_details) {
     grpc_slice_unref(c->status_details);
   }
+  for (size_t i = 0; i < c->nhdrs; i++) {
+    grpc_slice_unref(c->hdrs[i].key);
+    grpc_slice_unref(c->hdrs[i].value);
+  }
   grpc_metadata_array_destroy(&c->md);
   if (c->peer != NULL) {
     gpr_free(c->peer);
@@ -156,6 +160,8 @@ static void pump(st_call *c) {
   memset(ops, 0, sizeof(ops));
   if (!c->headers_sent) {
     ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].data.send_initial_metadata.count = c->nhdrs;
+    ops[n].data.send_initial_metadata.metadata = c->nhdrs ? c->hdrs : NULL;
     n++;
   }
   if (c->qlen > 0) {
@@ -308,6 +314,24 @@ size_t st_call_queued(const st_call *c) {
   n = m->qlen;
   pthread_mutex_unlock(&m->mu);
   return n;
+}
+
+st_err st_call_add_header(st_call *c, const char *key, const char *value) {
+  st_err err = ST_OK;
+
+  pthread_mutex_lock(&c->mu);
+  if (c->headers_sent) {
+    err = ST_EPRECOND;
+  } else if (c->nhdrs == sizeof(c->hdrs) / sizeof(c->hdrs[0])) {
+    err = ST_EOVERFLOW;
+  } else {
+    memset(&c->hdrs[c->nhdrs], 0, sizeof(c->hdrs[0]));
+    c->hdrs[c->nhdrs].key = grpc_slice_from_copied_string(key);
+    c->hdrs[c->nhdrs].value = grpc_slice_from_copied_string(value);
+    c->nhdrs++;
+  }
+  pthread_mutex_unlock(&c->mu);
+  return err;
 }
 
 /* Sets the pending status; with c->mu held. */
@@ -588,16 +612,22 @@ void st__call_accepted(st_call *c) {
     }
   }
   pthread_mutex_lock(&c->mu);
-  if (c->streaming) {
-    pump(c); /* Initial metadata now, so clients see the stream open. */
-  }
   c->dispatched = 1;
   c->in_cb = 1;
   pthread_mutex_unlock(&c->mu);
   /* From here the accept reference is the handler's, dropped after
    * on_done. */
+  st_call_ref(c);
   m->h.on_call(c, c->req, m->ud);
+  if (c->streaming) {
+    /* Initial metadata now (with what on_call added), so clients see the
+     * stream open before the first message. */
+    pthread_mutex_lock(&c->mu);
+    pump(c);
+    pthread_mutex_unlock(&c->mu);
+  }
   leave_cb(c);
+  st_call_unref(c);
   if (m->ds->client_streaming) {
     start_recv(c);
   }

@@ -63,6 +63,12 @@ int64_t st_call_deadline_ms(const st_call *c);
  * deadline, or ended by shutdown. */
 int st_call_is_done(const st_call *c);
 
+/* Adds one initial-metadata entry (key lower-case, both copied) to send
+ * with the response headers. Only from the handler's on_call, before any
+ * send: headers of streaming calls go out when on_call returns. At most 4
+ * entries; ST_EOVERFLOW beyond, ST_EPRECOND once headers were sent. */
+st_err st_call_add_header(st_call *c, const char *key, const char *value);
+
 /* Unary: sends msg and status OK. msg is not kept (it is serialized before
  * this returns); the caller still owns it. */
 st_err st_call_reply(st_call *c, const ProtobufCMessage *msg);

@@ -60,6 +60,8 @@ struct st_call {
   size_t qcap, qhead, qlen, qmax;
   grpc_status_code status_code;
   grpc_slice status_details;
+  grpc_metadata hdrs[4]; /* Initial metadata the handler added. */
+  size_t nhdrs;
   unsigned streaming : 1;
   unsigned headers_sent : 1;
   unsigned in_flight : 1;
