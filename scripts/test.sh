@@ -7,7 +7,8 @@
 #   5. build            bazel build //server:settled //server:alpaca-sim (SETTLED_BIN,
 #                       ALPACA_SIM_BIN point at copies of them)
 #   6. integration-py   pytest tests/integration against the built binary
-#   7. integration-go   go test ./... in tests/go against the built binary
+#   7. integration-go   go test ./... in tests/go against the built binary, and
+#                       go vet + go test in clients/go
 # Every step runs even when an earlier one failed (except setup); the script
 # prints a summary and exits non-zero if any step failed.
 #
@@ -146,7 +147,9 @@ pytest_integration() {
 go_integration() {
   local go
   go="$(find_go)" || { echo "test: no Go toolchain"; return 1; }
-  (cd tests/go && timeout -k 10 900 "$go" test -count=1 -v -timeout 10m ./...)
+  (cd tests/go && timeout -k 10 900 "$go" test -count=1 -v -timeout 10m ./...) || return 1
+  # The Go client module: its own tests (a fake server inside) and vet.
+  (cd clients/go && "$go" vet ./... && timeout -k 10 600 "$go" test -count=1 -timeout 5m ./...)
 }
 
 # Shortened timings for the integration tests (the server's drain on SIGTERM).
