@@ -13,11 +13,13 @@ APT_PACKAGES=(
   libcunit1-dev libsqlite3-dev grpc-proto libmsgpack-dev
   clang clang-format valgrind
 )
-PIP_PACKAGES=(grpcio grpcio-tools grpcio-health-checking grpcio-reflection pytest alpaca-py==0.44.0 msgpack)
+PIP_PACKAGES=(grpcio grpcio-tools==1.85.1 grpcio-health-checking grpcio-reflection pytest alpaca-py==0.44.0 msgpack)
 GO_TOOLS=(
   "grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4"
   "grpc-health-probe github.com/grpc-ecosystem/grpc-health-probe@v0.4.61"
   "ghz github.com/bojand/ghz/cmd/ghz@v0.93.0"
+  "protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12"
+  "protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2"
 )
 
 did=()
@@ -60,6 +62,9 @@ fi
 py_ok() {
   "$PY" - <<'EOF' 2>/dev/null
 import grpc, grpc_tools, grpc_health.v1.health_pb2, grpc_reflection.v1alpha.reflection, pytest, alpaca, msgpack
+import importlib.metadata as m
+# The committed stubs are checked against this exact generator.
+assert m.version("grpcio-tools") == "1.85.1"
 EOF
 }
 if py_ok; then
@@ -76,6 +81,16 @@ else
   fi
   py_ok || { echo "setup: Python packages still not importable" >&2; exit 1; }
   did+=("pip: installed ${PIP_PACKAGES[*]}")
+fi
+# The Python client (clients/python), so its `settledctl` command is there.
+if "$PY" -c 'import settled.client' >/dev/null 2>&1; then
+  echo "setup: the settled Python client is installed"
+else
+  echo "setup: pip install -e clients/python"
+  if ! $SUDO "$PY" -m pip install -q -e "$ROOT/clients/python"; then
+    $SUDO "$PY" -m pip install -q --break-system-packages -e "$ROOT/clients/python"
+  fi
+  did+=("pip: installed the settled client (clients/python)")
 fi
 
 # 3. Go tools (grpcurl, grpc-health-probe, ghz) into $(go env GOPATH)/bin.

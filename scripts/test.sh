@@ -6,8 +6,9 @@
 #   4. format           clang-format --dry-run --Werror on tracked server/ and tests/ C files
 #   5. build            bazel build //server:settled //server:alpaca-sim (SETTLED_BIN,
 #                       ALPACA_SIM_BIN point at copies of them)
-#   6. integration-py   pytest tests/integration against the built binary
-#   7. integration-go   go test ./... in tests/go against the built binary, and
+#   6. clients          scripts/gen_stubs.sh --check; pytest clients/python/tests
+#   7. integration-py   pytest tests/integration against the built binary
+#   8. integration-go   go test ./... in tests/go against the built binary, and
 #                       go vet + go test in clients/go
 # Every step runs even when an earlier one failed (except setup); the script
 # prints a summary and exits non-zero if any step failed.
@@ -134,6 +135,13 @@ build_binary() {
   echo "build: ALPACA_SIM_BIN=$ALPACA_SIM_BIN"
 }
 
+clients_check() {
+  # The committed Python and Go stubs match what the protos generate.
+  "$ROOT/scripts/gen_stubs.sh" --check || return 1
+  # The Python client's own tests (fakes inside; no server).
+  timeout -k 10 600 "$PY" -m pytest clients/python/tests -q -p no:cacheprovider
+}
+
 pytest_integration() {
   local rc
   timeout -k 10 900 "$PY" -m pytest tests/integration -v -ra -p no:cacheprovider
@@ -167,6 +175,7 @@ step unit bazel_test
 step asan bazel_test --config=asan
 step format format_check
 if step build build_binary; then
+  step clients clients_check
   step integration-py pytest_integration
   step integration-go go_integration
 else

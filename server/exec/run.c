@@ -1830,6 +1830,7 @@ out:
 void st__dry_run(st_engine *e, execution *x) {
   st_position *pos = NULL;
   size_t npos = 0;
+  int failed = 0, skipped = 0;
 
   e->o.broker->ops->list_positions(e->o.broker, &pos, &npos, NULL);
   x->bp_needed = ST_DEC_ZERO;
@@ -1868,4 +1869,14 @@ void st__dry_run(st_engine *e, execution *x) {
     }
   }
   st_free(pos);
+  /* What the execution would come to, as far as it can be told without
+   * placing anything (dry_run says nothing was). */
+  for (size_t i = 0; i < x->nchains; i++) {
+    failed += x->chains[i].failed;
+    skipped += x->chains[i].skipped;
+    x->chains[i].success = !x->chains[i].failed && !x->chains[i].skipped;
+  }
+  x->status = failed > 0 ? (failed < (int)x->nchains ? ES(PARTIAL_SUCCESS)
+                                                     : ES(FAILURE))
+                         : (skipped > 0 ? ES(SUCCESS_WITH_SKIPS) : ES(SUCCESS));
 }
