@@ -103,12 +103,15 @@ static const opt opts[] = {
     {"api-threads", "SETTLED_API_THREADS", OPT_INT, F(api_threads), 1, 64, "8",
      "threads for handlers that wait on the broker or the journal"},
     {"event-retention-count", "SETTLED_EVENT_RETENTION_COUNT", OPT_INT,
-     F(retention_count), 1000, 2000000000, "1000000",
+     F(retention_count), 10, 2000000000, "1000000",
      "most events kept in the journal (those of running executions are "
      "always kept)"},
     {"event-retention-age", "SETTLED_EVENT_RETENTION_AGE", OPT_INT,
      F(retention_age_s), 60, 31536000, "2592000",
      "seconds events are kept in the journal (30 days)"},
+    {"housekeeping-interval", "SETTLED_HOUSEKEEPING_INTERVAL", OPT_INT,
+     F(housekeeping_s), 1, 3600, "60",
+     "seconds between runs of event retention and quote pruning"},
     {"tokens-file", "SETTLED_TOKENS_FILE", OPT_STR, F(tokens_file), 0, 0, "",
      "file of bearer tokens (one a line, # comments): when set, every "
      "settled.v1 call needs 'authorization: Bearer <token>'"},

@@ -37,6 +37,7 @@ typedef struct st_config {
   int api_threads;             /* --api-threads */
   int retention_count;         /* --event-retention-count */
   int retention_age_s;         /* --event-retention-age (seconds) */
+  int housekeeping_s;          /* --housekeeping-interval (seconds) */
   char tokens_file[1024];      /* --tokens-file: bearer tokens, one a line */
   char tls_cert[1024];         /* --tls-cert: PEM certificate chain */
   char tls_key[1024];          /* --tls-key: PEM private key */

@@ -179,7 +179,7 @@ static int loopback(const char *addr) {
          strncmp(addr, "localhost:", 10) == 0;
 }
 
-/* Every minute: event retention and stale quotes. */
+/* Every --housekeeping-interval: event retention and stale quotes. */
 static void *housekeep(void *arg) {
   app *a = arg;
 
@@ -190,7 +190,7 @@ static void *housekeep(void *arg) {
     int64_t now;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 60;
+    ts.tv_sec += a->cfg.housekeeping_s;
     pthread_cond_timedwait(&a->cv, &a->mu, &ts);
     if (a->stopping) {
       break;
