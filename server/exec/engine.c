@@ -427,6 +427,28 @@ static void recover(st_engine *e) {
   st_free(rows);
 }
 
+void st__reap_canceled(st_engine *e) {
+  for (;;) {
+    execution *x = NULL;
+
+    pthread_mutex_lock(&e->mu);
+    for (execution **pp = &e->queue; *pp != NULL; pp = &(*pp)->next) {
+      if (*pp != e->current && (*pp)->cancel_requested && !(*pp)->terminal) {
+        x = *pp;
+        *pp = x->next;
+        break;
+      }
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (x == NULL) {
+      return;
+    }
+    st__finish_canceled(e, x);
+    st__service_waiters(e);
+    exec_free(x);
+  }
+}
+
 /* Emits ExecutionQueued for executions waiting behind the current one. */
 static void note_queued(st_engine *e, execution *cur) {
   for (;;) {
@@ -483,6 +505,13 @@ static void *worker(void *arg) {
     if (e->stop) {
       pthread_mutex_unlock(&e->mu);
       break;
+    }
+    pthread_mutex_unlock(&e->mu);
+    st__reap_canceled(e);
+    pthread_mutex_lock(&e->mu);
+    if (e->queue == NULL) {
+      pthread_mutex_unlock(&e->mu);
+      continue;
     }
     x = e->queue;
     e->current = x;

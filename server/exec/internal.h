@@ -57,7 +57,7 @@ typedef struct chain {
   int64_t cancel_sent_ns;
   int64_t filled_at_ns;
   int64_t rest_read_ns; /* Last REST quote read for this chain. */
-  st_dec anchor; /* Far touch when the current limit was priced. */
+  st_dec anchor;        /* Far touch when the current limit was priced. */
   int success, failed, skipped;
   char reason[200];
   char last_event_id[40];
@@ -170,6 +170,10 @@ int st__status_terminal(int status);
 /* run.c */
 void st__run(st_engine *e, execution *x);
 void st__dry_run(st_engine *e, execution *x);
+/* Ends x, canceled before it started (nothing is sent to the broker). */
+void st__finish_canceled(st_engine *e, execution *x);
+/* engine.c: ends queued executions that were canceled, at once. */
+void st__reap_canceled(st_engine *e);
 chain *st__chain_by_order(execution *x, const char *order_id);
 
 #endif

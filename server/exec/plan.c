@@ -23,10 +23,16 @@ static int empty(const char *s) {
 /* Parses an optional decimal field: empty keeps *out (the default). */
 static st_err opt_dec(const char *s, const char *field, st_dec *out,
                       st_errbuf *eb) {
+  st_err err;
+
   if (empty(s)) {
     return ST_OK;
   }
-  if (st_dec_parse(s, out) != ST_OK) {
+  err = st_dec_parse(s, out);
+  if (err == ST_EOVERFLOW) {
+    return st_errf(eb, ST_EINVAL, "%s: \"%s\" is out of range", field, s);
+  }
+  if (err != ST_OK) {
     return st_errf(eb, ST_EINVAL,
                    "%s: \"%s\" is not a decimal number such as \"12.50\"",
                    field, s);
@@ -399,9 +405,10 @@ st_err st_plan_parse(const Settled__V1__ExecutePlanRequest *req,
                    strlen(rp->plan_id), ST_PLAN_ID_MAX);
   }
   for (const char *c = rp->plan_id; *c != '\0'; c++) {
-    if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) {
       return st_errf(eb, ST_EINVAL,
-                     "plan.plan_id: control characters are not allowed");
+                     "plan.plan_id: must be printable ASCII (letters, "
+                     "digits, punctuation)");
     }
   }
   if (rp->correlation_id != NULL && strlen(rp->correlation_id) > 128) {

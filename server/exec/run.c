@@ -1072,6 +1072,7 @@ static void run_phase(st_engine *e, execution *x, st_side side,
       last_poll = now;
     }
     it = st__wait_inbox(e, wake);
+    st__reap_canceled(e);
     for (; it != NULL; it = next) {
       next = it->next;
       if (it->kind == IN_UPDATE) {
@@ -1658,6 +1659,17 @@ static void expire(st_engine *e, execution *x) {
            "plan expired before it could finish (time to live ended)");
 }
 
+void st__finish_canceled(st_engine *e, execution *x) {
+  for (size_t i = 0; i < x->nchains; i++) {
+    if (x->chains[i].state != CH_DONE) {
+      finish_chain(e, x, &x->chains[i], 1,
+                   "execution canceled before it started");
+    }
+  }
+  LOGX(x, ST_LOG_INFO, "canceled before it started: nothing was sent");
+  finish(e, x);
+}
+
 void st__run(st_engine *e, execution *x) {
   st_broker *b = e->o.broker;
   st_position *pos = NULL;
@@ -1668,6 +1680,10 @@ void st__run(st_engine *e, execution *x) {
   int64_t sell_start;
   st_pricing_sub_report rep;
 
+  if (x->cancel_requested && !x->resumed) {
+    st__finish_canceled(e, x);
+    return;
+  }
   x->status = ES(RUNNING);
   snprintf(owner, sizeof(owner), "exec:%s", x->plan.plan_id);
   LOGX(x, ST_LOG_INFO,
@@ -1790,8 +1806,9 @@ void st__run(st_engine *e, execution *x) {
       st_dec_cmp(x->failed_sell_value, x->cfg.sell_failure_threshold) > 0) {
     char fv[ST_DEC_STRLEN], th[ST_DEC_STRLEN], why[200];
 
-    fmt(x->failed_sell_value, 2, fv);
-    fmt(x->cfg.sell_failure_threshold, 2, th);
+    fmt(st_dec_round(x->failed_sell_value, 2, ST_ROUND_HALF_EVEN), 2, fv);
+    fmt(st_dec_round(x->cfg.sell_failure_threshold, 2, ST_ROUND_HALF_EVEN), 2,
+        th);
     snprintf(why, sizeof(why),
              "buys not placed: $%s of sells failed, above the threshold of "
              "$%s",

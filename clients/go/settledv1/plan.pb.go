@@ -154,7 +154,8 @@ func (x *RebalancePlanItem) GetPriority() int32 {
 // same plan_id twice never places new orders.
 type RebalancePlan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Unique plan identifier chosen by the planner, 1-64 characters.
+	// Unique plan identifier chosen by the planner: 1-64 printable ASCII
+	// characters.
 	PlanId string `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
 	// Identifier of the whole workflow; copied into every event of the
 	// execution. Defaults to plan_id when empty.
