@@ -434,21 +434,24 @@ static void stop(app *a) {
     pthread_mutex_unlock(&a->mu);
     pthread_join(a->housekeeper, NULL);
   }
-  /* Calls first (clients see UNAVAILABLE), then the engine (executions in
-   * flight stay RUNNING in the journal and resume at the next start). */
+  /* Calls first (clients see UNAVAILABLE), then the engine's thread
+   * (executions in flight stay RUNNING in the journal and resume at the
+   * next start), then the broker (no callback after it is gone), then the
+   * memory. */
   if (a->srv != NULL) {
     st_server_shutdown(a->srv, a->cfg.shutdown_timeout_ms);
   }
   st_pool_free(a->pool);
-  st_engine_free(a->engine);
-  st_server_destroy(a->srv);
-  st_health_free(a->health);
+  st_engine_stop(a->engine);
   if (a->pricing != NULL) {
     st_pricing_shutdown(a->pricing);
   }
   if (a->broker != NULL) {
     a->broker->ops->destroy(a->broker);
   }
+  st_engine_free(a->engine);
+  st_server_destroy(a->srv);
+  st_health_free(a->health);
   st_pricing_destroy(a->pricing);
   st_hub_free(a->hub);
   st_journal_close(a->journal);

@@ -579,11 +579,7 @@ st_err st_engine_start(st_engine *e, st_errbuf *eb) {
   return ST_OK;
 }
 
-void st_engine_free(st_engine *e) {
-  execution *x, *nx;
-  waiter *w, *nw;
-  inbox_item *it, *ni;
-
+void st_engine_stop(st_engine *e) {
   if (e == NULL) {
     return;
   }
@@ -593,7 +589,19 @@ void st_engine_free(st_engine *e) {
   pthread_mutex_unlock(&e->mu);
   if (e->running) {
     pthread_join(e->thread, NULL);
+    e->running = 0;
   }
+}
+
+void st_engine_free(st_engine *e) {
+  execution *x, *nx;
+  waiter *w, *nw;
+  inbox_item *it, *ni;
+
+  if (e == NULL) {
+    return;
+  }
+  st_engine_stop(e);
   for (x = e->queue; x != NULL; x = nx) {
     nx = x->next;
     exec_free(x);

@@ -67,8 +67,14 @@ st_err st_engine_create(const st_engine_opts *o, st_engine **out,
  * executions and starts the worker thread. */
 st_err st_engine_start(st_engine *e, st_errbuf *eb);
 
-/* Stops the worker (executions in flight stay RUNNING in the journal and
- * resume at the next start) and frees e. */
+/* Stops the worker thread: executions in flight stay RUNNING in the
+ * journal and resume at the next start. The broker may still call the
+ * engine's callbacks (they only queue); destroy the broker before
+ * st_engine_free. Idempotent. */
+void st_engine_stop(st_engine *e);
+
+/* Stops the worker if it runs and frees e. No broker callback may come
+ * after this: destroy the broker first. */
 void st_engine_free(st_engine *e);
 
 /* Accepts a plan. Validation errors are ST_EINVAL (field named in eb);

@@ -115,9 +115,10 @@ static void setup(int cash_only, const char *cash) {
 }
 
 static void teardown(void) {
-  st_engine_free(F.engine);
+  st_engine_stop(F.engine);
   st_pricing_shutdown(F.pricing);
   F.broker->ops->destroy(F.broker);
+  st_engine_free(F.engine);
   st_pricing_destroy(F.pricing);
   st_journal_close(F.journal);
 }
