@@ -309,6 +309,18 @@ static void on_subscribe(st_call *call, const ProtobufCMessage *m, void *ud) {
                    (unsigned long long)st_journal_oldest_seq(api->journal));
     return;
   }
+  if (r->start_case ==
+          SETTLED__V1__SUBSCRIBE_EVENTS_REQUEST__START_AFTER_SEQUENCE &&
+      r->after_sequence > st_hub_last(api->hub)) {
+    /* No sequence above the newest was ever handed out: this client saw
+     * another journal (a data directory replaced). Say so rather than skip
+     * events silently. */
+    st_call_finish(call, GRPC_STATUS_OUT_OF_RANGE,
+                   "after_sequence %llu is beyond the newest event %llu",
+                   (unsigned long long)r->after_sequence,
+                   (unsigned long long)st_hub_last(api->hub));
+    return;
+  }
   s = sub_new(api, call);
   if (s == NULL) {
     return;

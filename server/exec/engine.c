@@ -450,7 +450,7 @@ void st__reap_canceled(st_engine *e) {
 }
 
 /* Emits ExecutionQueued for executions waiting behind the current one. */
-static void note_queued(st_engine *e, execution *cur) {
+void st__note_queued(st_engine *e, execution *cur) {
   for (;;) {
     execution *x = NULL;
 
@@ -516,7 +516,7 @@ static void *worker(void *arg) {
     x = e->queue;
     e->current = x;
     pthread_mutex_unlock(&e->mu);
-    note_queued(e, x);
+    st__note_queued(e, x);
     if (!x->resumed) {
       load_assets(e, x);
     }

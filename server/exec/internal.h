@@ -174,6 +174,8 @@ void st__dry_run(st_engine *e, execution *x);
 void st__finish_canceled(st_engine *e, execution *x);
 /* engine.c: ends queued executions that were canceled, at once. */
 void st__reap_canceled(st_engine *e);
+/* engine.c: ExecutionQueued for plans waiting behind cur. */
+void st__note_queued(st_engine *e, execution *cur);
 chain *st__chain_by_order(execution *x, const char *order_id);
 
 #endif

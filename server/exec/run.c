@@ -1073,6 +1073,7 @@ static void run_phase(st_engine *e, execution *x, st_side side,
     }
     it = st__wait_inbox(e, wake);
     st__reap_canceled(e);
+    st__note_queued(e, x);
     for (; it != NULL; it = next) {
       next = it->next;
       if (it->kind == IN_UPDATE) {

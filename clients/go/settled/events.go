@@ -164,11 +164,16 @@ func startAfter(stream grpc.ServerStreamingClient[settledv1.Event]) (uint64, boo
 var errStop = errors.New("settled: iteration stopped")
 
 // retryable reports whether an event stream that failed with err should be
-// reopened: the connection was lost or refused (Unavailable), or the server
-// cut off a slow reader (ResourceExhausted).
+// reopened: the connection was lost or refused (Unavailable), the server
+// cut off a slow reader (ResourceExhausted), or a server shutting down
+// canceled a stream that had just opened (Canceled).
 func retryable(err error) bool {
 	switch status.Code(err) {
 	case codes.Unavailable, codes.ResourceExhausted:
+		return true
+	case codes.Canceled:
+		// The caller's own cancel is caught before (ctx.Err()); this one
+		// came from a server going down as the stream opened.
 		return true
 	}
 	return false

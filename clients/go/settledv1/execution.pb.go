@@ -964,7 +964,9 @@ type SubscribeEventsRequest_OnlyNew struct {
 type SubscribeEventsRequest_AfterSequence struct {
 	// Events with a sequence greater than this one, from the journal and
 	// then live. 0 means from the very first event. OUT_OF_RANGE when older
-	// than the retained history.
+	// than the retained history, or beyond the newest event. A stream cut
+	// off with RESOURCE_EXHAUSTED names the sequence to resume after; one
+	// event after it may already have arrived, so drop sequences you have.
 	AfterSequence uint64 `protobuf:"varint,5,opt,name=after_sequence,json=afterSequence,proto3,oneof"`
 }
 

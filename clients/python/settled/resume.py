@@ -50,10 +50,15 @@ def is_resumable(code: Optional[grpc.StatusCode], details: Optional[str]) -> boo
     UNAVAILABLE (server down, restarting or unreachable), RESOURCE_EXHAUSTED
     (the server cut off a too-slow subscriber) and stream resets are; anything
     else -- notably OUT_OF_RANGE (history gone), NOT_FOUND, UNAUTHENTICATED,
-    INVALID_ARGUMENT and a local CANCELLED -- is not.
+    INVALID_ARGUMENT and a local CANCELLED -- is not. A CANCELLED that came
+    from the server (a restart racing a reconnect) is resumed.
     """
     if code in _RESUMABLE:
         return True
+    if code == grpc.StatusCode.CANCELLED:
+        # A server going down can cancel a stream that had just opened; only
+        # a cancel of our own (the caller closed the generator) is final.
+        return "locally cancelled" not in (details or "").lower()
     if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN):
         return any(marker in (details or "") for marker in _CONNECTION_DETAILS)
     return False

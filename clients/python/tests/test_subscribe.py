@@ -116,15 +116,26 @@ def test_out_of_range_propagates(sleeps):
     assert script.requests("SubscribeEvents")[1].after_sequence == 3
 
 
-@pytest.mark.parametrize("code", [grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.NOT_FOUND,
-                                  grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.CANCELLED])
-def test_other_errors_propagate(sleeps, code):
-    script = Script(streams={"SubscribeEvents": [[ev(1), FakeRpcError(code, "no")]]})
+@pytest.mark.parametrize("code,details", [
+    (grpc.StatusCode.UNAUTHENTICATED, "no"), (grpc.StatusCode.NOT_FOUND, "no"),
+    (grpc.StatusCode.INVALID_ARGUMENT, "no"),
+    (grpc.StatusCode.CANCELLED, "Locally cancelled by application!")])
+def test_other_errors_propagate(sleeps, code, details):
+    script = Script(streams={"SubscribeEvents": [[ev(1), FakeRpcError(code, details)]]})
     stream = make_client(script).subscribe()
     assert next(stream).sequence == 1
     with pytest.raises(grpc.RpcError):
         next(stream)
     assert len(script.calls) == 1
+
+
+def test_a_server_side_cancel_is_resumed(sleeps):
+    """A server going down can cancel a stream that had just opened."""
+    script = Script(streams={"SubscribeEvents": [
+        [ev(1), FakeRpcError(grpc.StatusCode.CANCELLED, "CANCELLED")], [ev(2)]]})
+    stream = make_client(script).subscribe()
+    assert [next(stream).sequence, next(stream).sequence] == [1, 2]
+    assert script.requests("SubscribeEvents")[1].after_sequence == 1
 
 
 def test_on_retry_sees_each_reconnection_and_can_stop_it(sleeps):
