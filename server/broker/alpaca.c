@@ -129,6 +129,45 @@ static st_err op_get_account(st_broker *b, st_account *out, st_brokerr *e) {
   return err;
 }
 
+#define ASSET_TTL_NS (15LL * 60 * 1000000000LL)
+
+/* A cached asset of symbol if looked up within ASSET_TTL_NS. */
+static int cached_asset(st_alpaca *a, const char *symbol, st_asset *out) {
+  int64_t now = st_alpaca__mono_ns();
+  int hit = 0;
+
+  pthread_mutex_lock(&a->mu);
+  for (size_t i = 0; i < sizeof(a->assets) / sizeof(a->assets[0]); i++) {
+    if (a->assets[i].at_ns != 0 && now - a->assets[i].at_ns < ASSET_TTL_NS &&
+        strcmp(a->assets[i].asset.symbol, symbol) == 0) {
+      *out = a->assets[i].asset;
+      hit = 1;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&a->mu);
+  return hit;
+}
+
+/* Remembers asset (the oldest slot makes room). */
+static void cache_asset(st_alpaca *a, const st_asset *asset) {
+  size_t n = sizeof(a->assets) / sizeof(a->assets[0]), slot = 0;
+
+  pthread_mutex_lock(&a->mu);
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(a->assets[i].asset.symbol, asset->symbol) == 0 ||
+        a->assets[i].at_ns < a->assets[slot].at_ns) {
+      slot = i;
+      if (strcmp(a->assets[i].asset.symbol, asset->symbol) == 0) {
+        break;
+      }
+    }
+  }
+  a->assets[slot].asset = *asset;
+  a->assets[slot].at_ns = st_alpaca__mono_ns();
+  pthread_mutex_unlock(&a->mu);
+}
+
 static st_err op_get_asset(st_broker *b, const char *symbol, st_asset *out,
                            st_brokerr *e) {
   char path[128], esc[64];
@@ -139,12 +178,18 @@ static st_err op_get_asset(st_broker *b, const char *symbol, st_asset *out,
       st_alpaca__escape(symbol, esc, sizeof(esc)) != ST_OK) {
     return st_alpaca__fail(e, ST_EINVAL, "bad symbol");
   }
+  if (cached_asset(A(b), symbol, out)) {
+    return ST_OK;
+  }
   snprintf(path, sizeof(path), "/v2/assets/%s", esc);
   err = st_alpaca__request(A(b), "GET", path, NULL, 0, &j, e);
   if (err == ST_OK) {
     PARSE(j, st_alpaca_json_asset, out, e);
   }
   cJSON_Delete(j);
+  if (err == ST_OK) {
+    cache_asset(A(b), out);
+  }
   return err;
 }
 

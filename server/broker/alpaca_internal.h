@@ -45,6 +45,13 @@ typedef struct st_alpaca {
 
   st_alpaca_streams *streams;
 
+  /* Assets change rarely: each symbol is asked for at most once per
+   * ASSET_TTL (under mu). */
+  struct {
+    st_asset asset;
+    int64_t at_ns; /* Monotonic time of the lookup; 0: free slot. */
+  } assets[64];
+
   /* The reconciliation worker. */
   pthread_t rc_thread;
   int rc_running;

@@ -156,8 +156,12 @@ static void emit_submitted(st_engine *e, execution *x, chain *c, st_dec qty,
        c->order_id, adopted ? ", adopted" : "");
 }
 
+/* OrderUpdated for u; prev_filled/prev_avg are the order's cumulative fill
+ * before u, so that a fill found by reconciliation (a status, no fill
+ * message) still reports the quantity and price it added. */
 static void emit_updated(st_engine *e, execution *x, chain *c,
-                         const st_trade_update *u) {
+                         const st_trade_update *u, st_dec prev_filled,
+                         st_dec prev_avg) {
   Settled__V1__Event ev;
   Settled__V1__OrderUpdated s = SETTLED__V1__ORDER_UPDATED__INIT;
   char fq[ST_DEC_STRLEN], fa[ST_DEC_STRLEN] = "", q[ST_DEC_STRLEN] = "",
@@ -176,9 +180,28 @@ static void emit_updated(st_engine *e, execution *x, chain *c,
     fmt(u->order.filled_avg_price, 2, fa);
   }
   s.filled_avg_price = fa;
-  if (u->event == ST_TE_FILL || u->event == ST_TE_PARTIAL_FILL) {
-    fmt(u->qty, 0, q);
-    fmt(u->price, 2, p);
+  {
+    st_dec dq, before, after, dv, price;
+
+    if (st_dec_sub(u->order.filled_qty, prev_filled, &dq) == ST_OK &&
+        st_dec_is_pos(dq)) {
+      fmt(dq, 0, q);
+      if ((u->event == ST_TE_FILL || u->event == ST_TE_PARTIAL_FILL) &&
+          st_dec_is_pos(u->price) && st_dec_cmp(u->qty, dq) == 0) {
+        price = u->price;
+      } else if (st_dec_mul(prev_filled, prev_avg, ST_ROUND_HALF_EVEN,
+                            &before) == ST_OK &&
+                 st_dec_mul(u->order.filled_qty, u->order.filled_avg_price,
+                            ST_ROUND_HALF_EVEN, &after) == ST_OK &&
+                 st_dec_sub(after, before, &dv) == ST_OK &&
+                 st_dec_div(dv, dq, ST_ROUND_HALF_EVEN, &price) == ST_OK) {
+        /* The fills in between, at their average price. */
+        price = st_dec_round(price, 4, ST_ROUND_HALF_EVEN);
+      } else {
+        price = u->order.filled_avg_price;
+      }
+      fmt(price, 2, p);
+    }
   }
   s.fill_qty = q;
   s.fill_price = p;
@@ -760,6 +783,7 @@ static void request_cancel(st_engine *e, execution *x, chain *c,
 static void apply_update(st_engine *e, execution *x, chain *c,
                          const st_trade_update *u) {
   const st_order *o = &u->order;
+  st_dec prev_filled, prev_avg;
   int fill = u->event == ST_TE_FILL || u->event == ST_TE_PARTIAL_FILL;
 
   if (strcmp(o->id, c->order_id) != 0) {
@@ -776,6 +800,8 @@ static void apply_update(st_engine *e, execution *x, chain *c,
   if (st_dec_cmp(o->filled_qty, c->cur_filled) == 0 && o->status == c->status) {
     return; /* Nothing new. */
   }
+  prev_filled = c->cur_filled;
+  prev_avg = c->cur_avg;
   c->cur_filled = o->filled_qty;
   if (st_dec_is_pos(o->filled_avg_price)) {
     c->cur_avg = o->filled_avg_price;
@@ -785,7 +811,7 @@ static void apply_update(st_engine *e, execution *x, chain *c,
     c->filled_at_ns = o->filled_at_ns > 0 ? o->filled_at_ns : st__now(e);
   }
   st__begin(e);
-  emit_updated(e, x, c, u);
+  emit_updated(e, x, c, u, prev_filled, prev_avg);
   put_intent(e, x, c, o->qty,
              st_ostatus_terminal(o->status) ? ST_INTENT_DONE : ST_INTENT_SENT);
   if (o->status == ST_OS_FILLED) {
