@@ -268,7 +268,7 @@ st_err st_descset_load(const uint8_t *data, size_t len, st_descset **out,
     goto fail;
   }
   for (size_t i = 0; i < n; i++) {
-    uint64_t tag, flen;
+    uint64_t tag = 0, flen = 0;
     st_ds_file *f = &ds->files[i];
 
     read_varint(&p, end, &tag);
