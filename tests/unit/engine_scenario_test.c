@@ -254,6 +254,8 @@ typedef struct cfg {
   const char *max_wait;
   const char *sell_failure_threshold;
   int fractional; /* 0: whole shares */
+  int urgency;    /* settled.v1.ExecutionUrgency; 0: unset */
+  int ttl_s;      /* Plan time to live; 0: the default */
 } cfg;
 
 static Settled__V1__ExecutionResult *execute(const char *plan_id,
@@ -280,7 +282,14 @@ static Settled__V1__ExecutionResult *execute(const char *plan_id,
         (char *)(items[i].target_weight ? items[i].target_weight : "");
     ptrs[i] = &its[i];
   }
+  Google__Protobuf__Duration ttl = GOOGLE__PROTOBUF__DURATION__INIT;
+
   plan.plan_id = (char *)plan_id;
+  plan.execution_urgency = (Settled__V1__ExecutionUrgency)c->urgency;
+  if (c->ttl_s > 0) {
+    ttl.seconds = c->ttl_s;
+    plan.time_to_live = &ttl;
+  }
   plan.n_items = n;
   plan.items = ptrs;
   conf.fill_wait_seconds = (char *)c->fill_wait;
@@ -378,7 +387,7 @@ static int events(const char *plan, const char *type) {
 
 /* --- Tests. --- */
 
-static const cfg FAST = {"1", -1, NULL, NULL, 0};
+static const cfg FAST = {"1", -1, NULL, NULL, 0, 0, 0};
 
 /* Sells fill before any buy is sent; every phase event is there. */
 static void test_sell_then_buy(void) {
@@ -470,7 +479,7 @@ static void test_partial_fill_across_repeg(void) {
  * never repeated. */
 static void test_escalation_of_remainder_no_repeated_price(void) {
   const item plan[] = {{"NVDA", 2, "-1200", NULL}};
-  cfg c = {"1", 2, NULL, NULL, 0};
+  cfg c = {"1", 2, NULL, NULL, 0, 0, 0};
   Settled__V1__ExecutionResult *r;
   Settled__V1__OrderResult *o;
   st_order a, b, m, *os = NULL;
@@ -564,7 +573,7 @@ static void test_cancel_races_fill(void) {
  * crashes, and the failed-sell guard keeps the buys back. */
 static void test_zero_released_and_sell_guard(void) {
   const item plan[] = {{"NVDA", 2, "-1200", NULL}, {"GOOGL", 1, "1000", NULL}};
-  cfg c = {"1", 0, "6", NULL, 0};
+  cfg c = {"1", 0, "6", NULL, 0, 0, 0};
   Settled__V1__ExecutionResult *r;
   st_order *os = NULL;
 
@@ -590,7 +599,7 @@ static void test_zero_released_and_sell_guard(void) {
 /* With the guard off, buys go ahead sized to the cash there is. */
 static void test_guard_off_buys_proceed(void) {
   const item plan[] = {{"NVDA", 2, "-1200", NULL}, {"GOOGL", 1, "1000", NULL}};
-  cfg c = {"1", 0, "6", "0", 0};
+  cfg c = {"1", 0, "6", "0", 0, 0, 0};
   Settled__V1__ExecutionResult *r;
 
   setup(0, NULL);
@@ -680,7 +689,7 @@ static void test_31_symbols(void) {
       "XOM",  "CVX",  "KO",   "PEP",  "COST",  "ABBV", "MRK",  "ORCL",
       "CSCO", "INTC", "AMD",  "NFLX", "DIS",   "BAC",  "PFE"};
   item plan[31];
-  cfg c = {"1", -1, NULL, NULL, 1};
+  cfg c = {"1", -1, NULL, NULL, 1, 0, 0};
   Settled__V1__ExecutionResult *r;
 
   setup(1, "100000");
@@ -700,7 +709,7 @@ static void test_31_symbols(void) {
 /* A buy under $1 of a fractionable asset is skipped, not failed. */
 static void test_micro_buy_skipped(void) {
   const item plan[] = {{"AAPL", 2, "-500", NULL}, {"KO", 1, "0.50", NULL}};
-  cfg c = {"1", -1, NULL, NULL, 1};
+  cfg c = {"1", -1, NULL, NULL, 1, 0, 0};
   Settled__V1__ExecutionResult *r;
 
   setup(0, NULL);
@@ -712,6 +721,126 @@ static void test_micro_buy_skipped(void) {
   CU_ASSERT(order_for(r, "KO")->skipped);
   CU_ASSERT_EQUAL(r->orders_skipped, 1);
   CU_ASSERT_EQUAL(events("scn-micro", "OrderSkipped"), 1);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  teardown();
+}
+
+/* URGENT urgency: market orders only. */
+static void test_urgent_is_market(void) {
+  const item plan[] = {{"KO", 1, "1000", NULL}};
+  cfg c = {"1", -1, NULL, NULL, 0, 4, 0};
+  Settled__V1__ExecutionResult *r;
+  st_order *os = NULL;
+
+  setup(0, NULL);
+  pin("KO", "60.00", "60.02");
+  r = execute("scn-urgent", plan, 1, &c);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  r = wait_end("scn-urgent", 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  CU_ASSERT_EQUAL(r->status, ES(SUCCESS));
+  CU_ASSERT_EQUAL_FATAL(orders_of("KO", &os), 1);
+  CU_ASSERT_EQUAL(os[0].type, ST_OTYPE_MARKET);
+  st_free(os);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  teardown();
+}
+
+/* HIGH urgency: one re-peg, then market for the rest. */
+static void test_high_is_one_repeg_then_market(void) {
+  const item plan[] = {{"NVDA", 2, "-1200", NULL}};
+  cfg c = {"1", -1, NULL, NULL, 0, 3, 0};
+  Settled__V1__ExecutionResult *r;
+  Settled__V1__OrderResult *o;
+  st_order a, b, m;
+
+  setup(0, NULL);
+  hold_fills();
+  pin("NVDA", "119.80", "120.20");
+  r = execute("scn-high", plan, 1, &c);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  CU_ASSERT_FATAL(wait_open("NVDA", 1, &a));
+  advance_s(1.2);
+  CU_ASSERT_FATAL(wait_open("NVDA", 2, &b));
+  CU_ASSERT_EQUAL(b.type, ST_OTYPE_LIMIT);
+  advance_s(1.2);
+  CU_ASSERT_FATAL(wait_open("NVDA", 3, &m));
+  CU_ASSERT_EQUAL(m.type, ST_OTYPE_MARKET);
+  fill(m.id, NULL, "119.80");
+  r = wait_end("scn-high", 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  o = order_for(r, "NVDA");
+  CU_ASSERT_EQUAL(o->repeg_count, 1);
+  CU_ASSERT(o->escalated_to_market);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  teardown();
+}
+
+typedef struct expire_args {
+  const char *id;
+} expire_args;
+
+static st_err do_expire(st_sim *s, int64_t now, void *ud) {
+  return st_sim_force_expire(s, ((expire_args *)ud)->id, now, NULL);
+}
+
+/* An order the broker expires with shares unfilled: the rest goes to
+ * market (the seed's lost BWXT/LEU remainders). */
+static void test_broker_expired_remainder_escalates(void) {
+  const item plan[] = {{"NVDA", 2, "-1200", NULL}};
+  Settled__V1__ExecutionResult *r;
+  Settled__V1__OrderResult *o;
+  expire_args ea;
+  st_order a, m;
+
+  setup(0, NULL);
+  hold_fills();
+  pin("NVDA", "119.80", "120.20");
+  r = execute("scn-expired", plan, 1, &FAST);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  CU_ASSERT_FATAL(wait_open("NVDA", 1, &a));
+  fill(a.id, "2", "119.81");
+  ea.id = a.id;
+  CU_ASSERT_EQUAL(st_sim_broker_with(F.broker, do_expire, &ea), ST_OK);
+  CU_ASSERT_FATAL(wait_open("NVDA", 2, &m));
+  CU_ASSERT_EQUAL(m.type, ST_OTYPE_MARKET);
+  CU_ASSERT_EQUAL(st_dec_cmp(m.qty, D("8")), 0); /* The remainder only. */
+  fill(m.id, NULL, "119.80");
+  r = wait_end("scn-expired", 0);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  o = order_for(r, "NVDA");
+  CU_ASSERT_STRING_EQUAL(o->shares, "10");
+  CU_ASSERT(o->escalated_to_market);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  teardown();
+}
+
+/* A plan whose time to live ends while it waits in the queue ends FAILURE
+ * saying so, and sends nothing. */
+static void test_expired_plan_fails(void) {
+  const item first[] = {{"NVDA", 2, "-1200", NULL}};
+  const item second[] = {{"KO", 1, "1000", NULL}};
+  cfg a = {"1", 0, "6", NULL, 0, 0, 0};
+  cfg b = {"1", -1, NULL, NULL, 0, 0, 2};
+  Settled__V1__ExecutionResult *r;
+  st_order *os = NULL;
+
+  setup(0, NULL);
+  hold_fills();
+  pin("NVDA", "119.80", "120.20");
+  r = execute("scn-ttl-first", first, 1, &a);
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  r = execute("scn-ttl-second", second, 1, &b);
+  CU_ASSERT_EQUAL(r->status, ES(QUEUED));
+  settled__v1__execution_result__free_unpacked(r, NULL);
+  /* The first runs into its deadlines; by then the second has expired. */
+  r = wait_end("scn-ttl-second", 0.5);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+  CU_ASSERT_EQUAL(r->status, ES(FAILURE));
+  CU_ASSERT_PTR_NOT_NULL(strstr(r->failure_reason, "expired"));
+  CU_ASSERT_EQUAL(orders_of("KO", &os), 0);
+  CU_ASSERT(events("scn-ttl-second", "ExecutionQueued") == 1);
+  st_free(os);
   settled__v1__execution_result__free_unpacked(r, NULL);
   teardown();
 }
@@ -728,6 +857,11 @@ static const st_test tests[] = {
     {"stale_quote", test_stale_quote},
     {"31_symbols", test_31_symbols},
     {"micro_buy_skipped", test_micro_buy_skipped},
+    {"urgent_is_market", test_urgent_is_market},
+    {"high_is_one_repeg_then_market", test_high_is_one_repeg_then_market},
+    {"broker_expired_remainder_escalates",
+     test_broker_expired_remainder_escalates},
+    {"expired_plan_fails", test_expired_plan_fails},
     {NULL, NULL},
 };
 
