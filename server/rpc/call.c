@@ -588,6 +588,13 @@ void st__call_accepted(st_call *c) {
     st_call_unref(c);
     return;
   }
+  if (st__server_draining(c->srv)) {
+    /* Arrived after shutdown ended the open calls: refuse it now rather
+     * than leave it to hang until its deadline. */
+    st_call_finish(c, GRPC_STATUS_UNAVAILABLE, "server is shutting down");
+    st_call_unref(c);
+    return;
+  }
   if (!st__server_authorize(c->srv, c, why, sizeof(why))) {
     ST_DEBUG("rpc", "%s from %s: %s", m->ds->path, st_call_peer(c), why);
     st_call_finish(c, GRPC_STATUS_UNAUTHENTICATED, "%s", why);

@@ -81,6 +81,9 @@ struct st_call {
 /* Server internals used by call.c. */
 void st__server_call_freed(st_server *s, st_call *c);
 
+/* 1 once shutdown began: calls that arrive then are refused. */
+int st__server_draining(st_server *s);
+
 /* 1 when the call may proceed; else writes why (auth hook of the opts). */
 int st__server_authorize(st_server *s, const st_call *c, char *why, size_t cap);
 

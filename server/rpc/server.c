@@ -368,6 +368,15 @@ static void on_accept(st__tag *t, int ok) {
   st__call_accepted(c);
 }
 
+int st__server_draining(st_server *s) {
+  int d;
+
+  pthread_mutex_lock(&s->mu);
+  d = s->shutting_down;
+  pthread_mutex_unlock(&s->mu);
+  return d;
+}
+
 int st__server_authorize(st_server *s, const st_call *c, char *why,
                          size_t cap) {
   const char *prefix = s->o.auth_prefix != NULL ? s->o.auth_prefix : "";
