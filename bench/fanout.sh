@@ -73,18 +73,8 @@ else
 fi
 
 FANOUT="$ROOT/bench/fanout"
-MOD="github.com/settled-dev/settled/bench/fanout"
-if [ ! -f "$FANOUT/internal/pb/execution_grpc.pb.go" ]; then
-  # Go code for the protos (normally kept in bench/fanout/internal/pb).
-  echo "fanout: generating bench/fanout/internal/pb"
-  m=""
-  for f in proto/settled/v1/*.proto; do
-    m="$m,M${f#proto/}=$MOD/internal/pb;pb"
-  done
-  protoc -I proto -I /usr/include \
-    --go_out="$FANOUT" --go_opt="module=$MOD$m" \
-    --go-grpc_out="$FANOUT" --go-grpc_opt="module=$MOD$m" proto/settled/v1/*.proto
-fi
+# The generated settled.v1 Go code comes from the Go client module
+# (clients/go/settledv1), through a replace directive in bench/fanout/go.mod.
 echo "fanout: go build bench/fanout (refserver, loadgen)"
 (cd "$FANOUT" && go build -o "$WORK/" ./refserver ./loadgen)
 

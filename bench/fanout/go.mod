@@ -14,3 +14,8 @@ require (
 	golang.org/x/text v0.42.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 )
+
+require github.com/settled-dev/settled/clients/go v0.0.0
+
+// The generated settled.v1 code is the Go client's (clients/go/settledv1).
+replace github.com/settled-dev/settled/clients/go => ../../clients/go

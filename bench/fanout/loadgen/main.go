@@ -38,7 +38,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/settled-dev/settled/bench/fanout/internal/pb"
+	pb "github.com/settled-dev/settled/clients/go/settledv1"
 	"github.com/settled-dev/settled/bench/fanout/internal/rawcodec"
 )
 

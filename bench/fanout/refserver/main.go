@@ -56,7 +56,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/settled-dev/settled/bench/fanout/internal/pb"
+	pb "github.com/settled-dev/settled/clients/go/settledv1"
 	"github.com/settled-dev/settled/bench/fanout/internal/rawcodec"
 )
 

@@ -17,7 +17,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	"github.com/settled-dev/settled/bench/fanout/internal/pb"
+	pb "github.com/settled-dev/settled/clients/go/settledv1"
 	"github.com/settled-dev/settled/bench/fanout/internal/rawcodec"
 )
 
