@@ -69,9 +69,8 @@ static int ends_watch(const sub *s, const char *type) {
 
 static void too_slow(sub *s) {
   atomic_store(&s->finished, 1);
-  st_call_abort(s->call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-                "subscriber too slow: resume after sequence %llu",
-                (unsigned long long)st_call_last_sent(s->call));
+  st_call_abort_with_last(s->call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                          "subscriber too slow: resume after sequence %llu");
 }
 
 /* Live delivery, on the engine's thread under the hub's lock. */

@@ -408,6 +408,24 @@ static st_err vfinish(st_call *c, int now, grpc_status_code code,
   return ST_OK;
 }
 
+st_err st_call_abort_with_last(st_call *c, grpc_status_code code,
+                               const char *fmt) {
+  char msg[512];
+
+  pthread_mutex_lock(&c->mu);
+  if (c->done || c->status_sent) {
+    pthread_mutex_unlock(&c->mu);
+    return ST_ECANCELED;
+  }
+  snprintf(msg, sizeof(msg), fmt, (unsigned long long)c->last_sent);
+  drop_queue(c);
+  c->status_pending = 1;
+  c->status_sent = 1;
+  pthread_mutex_unlock(&c->mu);
+  grpc_call_cancel_with_status(c->call, code, msg, NULL);
+  return ST_OK;
+}
+
 st_err st_call_finish(st_call *c, grpc_status_code code, const char *fmt, ...) {
   va_list ap;
   st_err err;

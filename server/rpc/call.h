@@ -104,4 +104,11 @@ st_err st_call_finish(st_call *c, grpc_status_code code, const char *fmt, ...)
 st_err st_call_abort(st_call *c, grpc_status_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Like st_call_abort, with the message made from fmt (one %llu) and the
+ * cookie of the last completed send, read under the same lock that stops
+ * the stream: at most the one message in flight can arrive after it (for
+ * "resume after sequence N"). */
+st_err st_call_abort_with_last(st_call *c, grpc_status_code code,
+                               const char *fmt);
+
 #endif
