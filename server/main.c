@@ -28,6 +28,7 @@
 #include "server/rpc/server.h"
 #include "server/util/alloc.h"
 #include "server/util/clock.h"
+#include "server/util/file.h"
 #include "server/util/log.h"
 #include "server/util/pool.h"
 #include "settled/v1/account.pb-c.h"
@@ -211,23 +212,13 @@ static void *housekeep(void *arg) {
   return NULL;
 }
 
-/* Writes the bound address to path atomically (temp file + rename). */
+/* Writes the bound address and a newline to path, atomically. */
 static st_err write_ready_file(const char *path, const char *addr,
                                st_errbuf *eb) {
-  char tmp[1100];
-  FILE *f;
+  char line[320];
+  int n = snprintf(line, sizeof(line), "%s\n", addr);
 
-  snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-  f = fopen(tmp, "w");
-  if (f == NULL) {
-    return st_errf(eb, ST_EIO, "cannot write %s: %s", tmp, strerror(errno));
-  }
-  fprintf(f, "%s\n", addr);
-  if (fclose(f) != 0 || rename(tmp, path) != 0) {
-    unlink(tmp);
-    return st_errf(eb, ST_EIO, "cannot write %s: %s", path, strerror(errno));
-  }
-  return ST_OK;
+  return st_write_file_atomic(path, line, (size_t)n, eb);
 }
 
 /* Creates dir and its parents (mode 0700 for the last one). */

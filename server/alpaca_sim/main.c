@@ -12,27 +12,20 @@
 #include "server/alpaca_sim/server.h"
 #include "server/alpaca_sim/setup.h"
 #include "server/alpaca_sim/timefmt.h"
+#include "server/util/file.h"
 #include "server/util/log.h"
 
 #define SAVE_INTERVAL_S 1
 
-/* Writes "HOST:PORT\n" to path atomically (temp file + rename). */
+/* Writes "HOST:PORT\n" to path atomically. */
 static st_err write_ready_file(const char *path, const char *host, int port,
                                st_errbuf *eb) {
-  char tmp[1100];
-  FILE *f;
+  char line[320];
+  int n =
+      snprintf(line, sizeof(line),
+               strchr(host, ':') != NULL ? "[%s]:%d\n" : "%s:%d\n", host, port);
 
-  snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-  f = fopen(tmp, "w");
-  if (f == NULL) {
-    return st_errf(eb, ST_EIO, "cannot write %s: %s", tmp, strerror(errno));
-  }
-  fprintf(f, strchr(host, ':') != NULL ? "[%s]:%d\n" : "%s:%d\n", host, port);
-  if (fclose(f) != 0 || rename(tmp, path) != 0) {
-    unlink(tmp);
-    return st_errf(eb, ST_EIO, "cannot write %s: %s", path, strerror(errno));
-  }
-  return ST_OK;
+  return st_write_file_atomic(path, line, (size_t)n, eb);
 }
 
 /* Saves the state if a state file is configured; logs failures. */

@@ -9,6 +9,7 @@
 
 #include "server/util/alloc.h"
 #include "server/util/clock.h"
+#include "server/util/file.h"
 #include "server/util/log.h"
 
 typedef struct sim_broker {
@@ -113,10 +114,9 @@ static st_err fail_msg(st_err err, st_brokerr *e, const char *msg) {
 
 /* Rewrites the state file; with mu held. */
 static void save(sim_broker *b) {
-  char tmp[1100];
   char *buf = NULL;
   size_t len = 0;
-  FILE *f;
+  st_errbuf eb;
 
   if (b->state_path == NULL) {
     return;
@@ -125,11 +125,8 @@ static void save(sim_broker *b) {
     ST_ERROR("sim", "cannot serialize the simulated account");
     return;
   }
-  snprintf(tmp, sizeof(tmp), "%s.tmp", b->state_path);
-  f = fopen(tmp, "w");
-  if (f == NULL || fwrite(buf, 1, len, f) != len || fclose(f) != 0 ||
-      rename(tmp, b->state_path) != 0) {
-    ST_ERROR("sim", "cannot write %s: %s", b->state_path, strerror(errno));
+  if (st_write_file_atomic(b->state_path, buf, len, &eb) != ST_OK) {
+    ST_ERROR("sim", "%s", eb.msg);
   }
   st_free(buf);
 }
