@@ -266,6 +266,18 @@ static void test_replace(void) {
                                "2", "530.00", &o, &e),
                         ST_OK);
   CU_ASSERT(wait_update(o.id, ST_TE_NEW, 5000, NULL));
+  /* A replace is refused until the broker itself has the order as new
+   * (an update made by reconciliation can come first). */
+  {
+    int64_t end = st_mono_ns() + 5 * ST_NS_PER_SEC;
+    st_order cur;
+
+    while (st_mono_ns() < end &&
+           !(b->ops->get_order(b, o.id, &cur, NULL) == ST_OK &&
+             cur.status == ST_OS_NEW)) {
+      st_sleep_ms(10);
+    }
+  }
   memset(&r, 0, sizeof(r));
   r.limit_price = D("531.00");
   r.client_order_id = cid(c2);
